@@ -1,0 +1,80 @@
+"""RSS and Atom feeds: latest, per region and per topic, all fed by the selectors."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed
+
+from articles import selectors
+from articles.models import Region, Topic
+
+FEED_SIZE = 30
+
+
+class LatestRss(Feed):
+    def title(self, obj=None):
+        return f"{settings.SITE_NAME}: latest"
+
+    def link(self, obj=None):
+        return "/"
+
+    def description(self, obj=None):
+        return f"The newest articles from {settings.SITE_NAME}."
+
+    def items(self, obj=None):
+        return selectors.latest(limit=FEED_SIZE)
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.standfirst
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [item.region.name, item.topic.name]
+
+
+class LatestAtom(LatestRss):
+    feed_type = Atom1Feed
+    subtitle = LatestRss.description
+
+
+class RegionRss(LatestRss):
+    def get_object(self, request, slug):
+        return get_object_or_404(Region, slug=slug)
+
+    def title(self, obj=None):
+        return f"{settings.SITE_NAME}: {obj.name}"
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def description(self, obj=None):
+        return obj.description or f"The newest articles from {obj.name}."
+
+    def items(self, obj=None):
+        return selectors.region_articles(region=obj)[:FEED_SIZE]
+
+
+class RegionAtom(RegionRss):
+    feed_type = Atom1Feed
+    subtitle = RegionRss.description
+
+
+class TopicRss(RegionRss):
+    def get_object(self, request, slug):
+        return get_object_or_404(Topic, slug=slug)
+
+    def items(self, obj=None):
+        return selectors.topic_articles(topic=obj)[:FEED_SIZE]
+
+
+class TopicAtom(TopicRss):
+    feed_type = Atom1Feed
+    subtitle = TopicRss.description

@@ -1,0 +1,291 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+
+from articles.body import render_body
+from articles.querysets import ArticleQuerySet
+from articles.validators import validate_image_file
+
+
+class TaxonomyTerm(models.Model):
+    """Shared shape of regions and topics: a named, ordered, described term."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, help_text="Used in URLs; keep it stable.")
+    description = models.TextField(blank=True)
+    ordering = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first in menus.")
+
+    class Meta:
+        abstract = True
+        ordering = ["ordering", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Region(TaxonomyTerm):
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="Optional wider region, e.g. North China for Tianjin.",
+    )
+
+    class Meta(TaxonomyTerm.Meta):
+        pass
+
+    def clean(self):
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk and self.pk is not None:
+                raise ValidationError({"parent": "A region cannot be inside itself."})
+            ancestor = ancestor.parent
+
+    def get_absolute_url(self):
+        return reverse("articles:region", kwargs={"slug": self.slug})
+
+
+class Topic(TaxonomyTerm):
+    class Meta(TaxonomyTerm.Meta):
+        pass
+
+    def get_absolute_url(self):
+        return reverse("articles:topic", kwargs={"slug": self.slug})
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    bio = models.TextField(blank=True)
+    photo = models.ImageField(upload_to="authors/%Y/", blank=True, validators=[validate_image_file])
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_profile",
+        help_text="The staff account of this author, if any.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+class Image(models.Model):
+    title = models.CharField(max_length=200)
+    file = models.ImageField(
+        upload_to="images/%Y/%m/",
+        width_field="width",
+        height_field="height",
+        validators=[validate_image_file],
+        help_text="JPEG, PNG, WebP or GIF.",
+    )
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    alt_text = models.CharField(
+        max_length=250, help_text="What the picture shows, for readers who cannot see it."
+    )
+    caption = models.CharField(max_length=300, blank=True)
+    credit = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class Rendition(models.Model):
+    """A resized copy of an image in one width and format; one row per (image, width, format)."""
+
+    class Format(models.TextChoices):
+        WEBP = "webp", "WebP"
+        JPEG = "jpeg", "JPEG"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renditions")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    format = models.CharField(max_length=4, choices=Format.choices)
+    file = models.ImageField(upload_to="renditions/%Y/%m/", width_field=None, height_field=None)
+
+    class Meta:
+        ordering = ["image", "format", "width"]
+        constraints = [
+            models.UniqueConstraint(fields=["image", "width", "format"], name="unique_rendition"),
+        ]
+
+    def __str__(self):
+        return f"{self.image_id} {self.width}w {self.format}"
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The last part of the article's address. Unique across the site.",
+    )
+    standfirst = models.TextField(max_length=600, help_text="The one- or two-sentence summary under the headline.")
+    body = models.TextField(
+        help_text=(
+            "Markdown. Put [read more] alone on a line where a link to the next hand-picked "
+            "'read more' article should appear; without it the links are placed through the text."
+        )
+    )
+    body_html = models.TextField(editable=False, default="")
+    body_blocks = models.JSONField(editable=False, default=list)
+    hero_image = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="hero_of"
+    )
+    authors = models.ManyToManyField(Author, through="ArticleAuthor", related_name="articles")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="articles")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="articles")
+    tags = TaggableManager(blank=True, help_text="Free tags, separated by commas.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When the article goes live. A time in the future schedules it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles_created",
+        editable=False,
+    )
+    featured = models.BooleanField(default=False, db_index=True)
+    read_more = models.ManyToManyField(
+        "self",
+        through="ReadMoreLink",
+        symmetrical=False,
+        blank=True,
+        related_name="+",
+        help_text="Hand-picked articles linked inside the body as READ MORE.",
+    )
+    seo_title = models.CharField(max_length=70, blank=True, help_text="Overrides the title for search engines.")
+    seo_description = models.CharField(
+        max_length=160, blank=True, help_text="Overrides the standfirst for search engines."
+    )
+    # Denormalised counters, kept current by the comments and sharing services.
+    comment_count = models.PositiveIntegerField(default=0, editable=False)
+    share_count = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        permissions = [("publish_article", "Can publish and unpublish articles")]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="article_pub_idx"),
+            models.Index(fields=["region", "status", "published_at"], name="article_region_pub_idx"),
+            models.Index(fields=["topic", "status", "published_at"], name="article_topic_pub_idx"),
+            models.Index(fields=["featured", "status", "published_at"], name="article_featured_pub_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # body_html is derived from body alone; rendering here keeps the two from drifting.
+        self.body_blocks = render_body(self.body)
+        self.body_html = "\n".join(block["html"] for block in self.body_blocks if block["type"] == "html")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html", "body_blocks"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def display_title(self) -> str:
+        return self.seo_title or self.title
+
+    @property
+    def display_description(self) -> str:
+        return self.seo_description or self.standfirst
+
+    def get_absolute_url(self):
+        when = timezone.localtime(self.published_at or self.created_at or timezone.now())
+        return reverse(
+            "articles:article",
+            kwargs={
+                "region": self.region.slug,
+                "year": when.year,
+                "month": f"{when.month:02d}",
+                "day": f"{when.day:02d}",
+                "slug": self.slug,
+            },
+        )
+
+
+class ArticleAuthor(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="unique_article_author"),
+        ]
+        verbose_name = "byline"
+
+    def __str__(self):
+        return f"{self.author} on {self.article}"
+
+
+class ReadMoreLink(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="read_more_links")
+    target = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "target"], name="unique_read_more"),
+            models.CheckConstraint(condition=~models.Q(article=models.F("target")), name="read_more_not_self"),
+        ]
+        verbose_name = "read more link"
+
+    def __str__(self):
+        return f"{self.article} → {self.target}"
+
+    def clean(self):
+        if self.article_id and self.article_id == self.target_id:
+            raise ValidationError({"target": "An article cannot recommend itself."})

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Prefetch, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self, *, now=None):
+        """Live articles: published, with a publish time that has arrived."""
+        now = now or timezone.now()
+        return self.filter(status="published", published_at__lte=now)
+
+    def in_region(self, region):
+        """Articles of the region and of the regions inside it (two levels down)."""
+        return self.filter(
+            models.Q(region=region) | models.Q(region__parent=region) | models.Q(region__parent__parent=region)
+        )
+
+    def in_topic(self, topic):
+        return self.filter(topic=topic)
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-id")
+
+    def with_cards(self):
+        """Everything a card shows (region, topic, image and its renditions) in fixed queries."""
+        from articles.models import Rendition
+
+        return self.select_related("region", "topic", "hero_image").prefetch_related(
+            Prefetch("hero_image__renditions", queryset=Rendition.objects.order_by("format", "width"))
+        )
+
+    def with_bylines(self):
+        from articles.models import ArticleAuthor
+
+        return self.prefetch_related(
+            Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author").order_by("sort_order", "id"))
+        )
+
+    def top_per(self, field: str, per: int):
+        """The newest ``per`` articles for each value of ``field``, in one query."""
+        ranked = self.annotate(
+            _rank=Window(
+                RowNumber(),
+                partition_by=[F(field)],
+                order_by=[F("published_at").desc(), F("id").desc()],
+            )
+        )
+        return ranked.filter(_rank__lte=per)

@@ -1,0 +1,101 @@
+"""Writes to articles and their side effects (cache versions, image renditions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from articles import permissions
+from articles.models import Article, Image, Region, Topic
+from magazine.cache import bump_versions
+
+
+def _bump_for(*articles: Article) -> None:
+    pairs = {("articles", "all")}
+    for article in articles:
+        pairs.add(("region", article.region_id))
+        if article.region_id and getattr(article.region, "parent_id", None):
+            pairs.add(("region", article.region.parent_id))
+        pairs.add(("topic", article.topic_id))
+        pairs.add(("article", article.pk))
+    bump_versions(*sorted(pairs, key=str))
+
+
+def article_save(*, article: Article, by, previous: Article | None = None) -> Article:
+    """Save an article written in the admin, enforcing who may set which status."""
+    if not permissions.can_edit_article(by, previous or (article if article.pk else None)):
+        raise PermissionDenied("You may not edit this article.")
+    if article.status not in permissions.allowed_statuses(by):
+        raise PermissionDenied("Only editors can publish articles.")
+    if article.created_by_id is None:
+        article.created_by = by
+    if article.status == Article.Status.PUBLISHED and article.published_at is None:
+        article.published_at = timezone.now()
+    article.full_clean()
+    article.save()
+    transaction.on_commit(lambda: _bump_for(*(a for a in (article, previous) if a is not None)))
+    return article
+
+
+def article_publish(*, article: Article, by, at: datetime | None = None) -> Article:
+    """Publish now, or schedule for ``at``; an article already live keeps its publish time."""
+    if not permissions.can_publish(by):
+        raise PermissionDenied("Only editors can publish articles.")
+    if at is not None:
+        article.published_at = at
+    elif article.status != Article.Status.PUBLISHED or article.published_at is None:
+        article.published_at = timezone.now()
+    article.status = Article.Status.PUBLISHED
+    article.full_clean()
+    article.save(update_fields=["status", "published_at", "updated_at"])
+    transaction.on_commit(lambda: _bump_for(article))
+    return article
+
+
+def article_unpublish(*, article: Article, by) -> Article:
+    if not permissions.can_publish(by):
+        raise PermissionDenied("Only editors can unpublish articles.")
+    article.status = Article.Status.DRAFT
+    article.save(update_fields=["status", "updated_at"])
+    transaction.on_commit(lambda: _bump_for(article))
+    return article
+
+
+def article_submit_for_review(*, article: Article, by) -> Article:
+    if not permissions.can_edit_article(by, article):
+        raise PermissionDenied("You may not edit this article.")
+    if article.status != Article.Status.DRAFT:
+        return article
+    article.status = Article.Status.IN_REVIEW
+    article.save(update_fields=["status", "updated_at"])
+    return article
+
+
+def article_set_featured(*, article: Article, by, featured: bool = True) -> Article:
+    if not permissions.can_publish(by):
+        raise PermissionDenied("Only editors can feature articles.")
+    article.featured = featured
+    article.save(update_fields=["featured", "updated_at"])
+    transaction.on_commit(lambda: _bump_for(article))
+    return article
+
+
+def taxonomy_changed(*, term: Region | Topic) -> None:
+    """Menus and every page that names the term show its new name."""
+    namespace = "region" if isinstance(term, Region) else "topic"
+    transaction.on_commit(lambda: bump_versions(("taxonomy", "all"), (namespace, term.pk), ("articles", "all")))
+
+
+def image_saved(*, image: Image) -> None:
+    """Make the renditions of a new or replaced image in the background."""
+    from articles.tasks import make_renditions
+
+    transaction.on_commit(lambda: make_renditions.enqueue(image.pk))
+
+
+def article_save_related_done(*, article: Article) -> None:
+    """Bylines, tags and read-more links changed: pages showing the article must refresh."""
+    transaction.on_commit(lambda: _bump_for(article))
