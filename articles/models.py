@@ -184,6 +184,9 @@ class Article(models.Model):
         related_name="+",
         help_text="Hand-picked articles linked inside the body as READ MORE.",
     )
+    comments_open = models.BooleanField(
+        default=True, help_text="Readers may comment (until comments close automatically, if set site-wide)."
+    )
     seo_title = models.CharField(max_length=70, blank=True, help_text="Overrides the title for search engines.")
     seo_description = models.CharField(
         max_length=160, blank=True, help_text="Overrides the standfirst for search engines."

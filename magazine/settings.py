@@ -119,6 +119,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and task queue: Redis + RQ when REDIS_URL is set; local memory + database queue otherwise.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL and TESTING and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Parallel test workers each get a Redis database of their own, so flushes do not collide.
+    from urllib.parse import urlsplit, urlunsplit
+
+    _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
+    REDIS_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{1 + _worker}"))
 if REDIS_URL:
     CACHES = {
         "default": {
