@@ -34,12 +34,11 @@ _ALLOWED_ATTRIBUTES = {
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table").enable("strikethrough")
-    default_image = md.renderer.rules.get("image")
 
-    def lazy_image(tokens, idx, options, env):
+    def lazy_image(renderer, tokens, idx, options, env):
         tokens[idx].attrSet("loading", "lazy")
         tokens[idx].attrSet("decoding", "async")
-        return default_image(tokens, idx, options, env)
+        return renderer.image(tokens, idx, options, env)
 
     md.add_render_rule("image", lazy_image)
     return md
