@@ -1,13 +1,23 @@
+import copy
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from articles import permissions, services
-from articles.models import Article, ArticleAuthor, Author, Image, ReadMoreLink, Region, Topic
+from articles.models import Article, ArticleAuthor, Author, Image, ReadMoreLink, Region, Rendition, Topic
+from articles.validators import ImageUploadField
+
+# Uploads in every admin form get the image checks with messages that name the problem.
+IMAGE_UPLOADS = {models.ImageField: {"form_class": ImageUploadField}}
 
 
 @admin.register(Region)
@@ -41,9 +51,11 @@ class TopicAdmin(admin.ModelAdmin):
 class AuthorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "user", "article_count"]
     list_select_related = ["user"]
+    list_filter = [("user", admin.EmptyFieldListFilter)]
     search_fields = ["name", "slug", "bio"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
+    formfield_overrides = IMAGE_UPLOADS
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_article_count=Count("bylines"))
@@ -53,19 +65,45 @@ class AuthorAdmin(admin.ModelAdmin):
         return obj._article_count
 
 
+class RenditionInline(admin.TabularInline):
+    """The resized copies, for checking; they are made by the renditions task, not by hand."""
+
+    model = Rendition
+    extra = 0
+    can_delete = False
+    fields = ["format", "width", "height", "file"]
+    readonly_fields = fields
+    verbose_name_plural = "renditions (made automatically after upload)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "title", "dimensions", "credit", "created_at"]
+    list_display = ["thumbnail", "title", "dimensions", "rendition_count", "credit", "created_at"]
+    list_display_links = ["thumbnail", "title"]
+    list_filter = ["created_at"]
     search_fields = ["title", "alt_text", "caption", "credit"]
     date_hierarchy = "created_at"
+    fields = ["title", "file", "alt_text", "caption", "credit", "dimensions", "rendition_count"]
     readonly_fields = ["dimensions", "rendition_count"]
+    formfield_overrides = IMAGE_UPLOADS
+    inlines = [RenditionInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_renditions=Count("renditions"))
+        return super().get_queryset(request).prefetch_related("renditions")
 
     @admin.display(description="Picture")
     def thumbnail(self, obj):
-        return format_html('<img src="{}" alt="" width="80" loading="lazy">', obj.file.url) if obj.file else "—"
+        if not obj.file:
+            return "—"
+        smallest = min((r for r in obj.renditions.all() if r.format == Rendition.Format.JPEG), key=lambda r: r.width, default=None)
+        url = smallest.file.url if smallest else obj.file.url
+        return format_html('<img src="{}" alt="" width="80" loading="lazy">', url)
 
     @admin.display(description="Size")
     def dimensions(self, obj):
@@ -73,19 +111,28 @@ class ImageAdmin(admin.ModelAdmin):
 
     @admin.display(description="Renditions")
     def rendition_count(self, obj):
-        return getattr(obj, "_renditions", None) or obj.renditions.count()
+        return len(obj.renditions.all()) if obj.pk else 0
 
     def save_model(self, request, obj, form, change):
-        if change and "file" in form.changed_data:
-            from articles.renditions import delete_renditions
+        services.image_save(image=obj, file_replaced=change and "file" in form.changed_data)
 
-            delete_renditions(obj)
-        super().save_model(request, obj, form, change)
-        services.image_saved(image=obj)
+
+class BylineFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if not (self.can_delete and self._should_delete_form(form)) and form.cleaned_data.get("author")
+        ]
+        if not kept:
+            raise ValidationError("Add at least one author to the byline.", code="no_author")
 
 
 class BylineInline(admin.TabularInline):
     model = ArticleAuthor
+    formset = BylineFormSet
     extra = 0
     min_num = 1
     autocomplete_fields = ["author"]
@@ -105,6 +152,13 @@ class ReadMoreInline(admin.TabularInline):
 
 
 class ArticleAdminForm(forms.ModelForm):
+    """The article form; which statuses are offered, and what a save may change, depend on the user.
+
+    The permission rule itself lives in ``permissions.check_article_save``; the form runs it
+    after the usual validation so a refused save comes back as an error beside the field,
+    with everything the user typed still in the form.
+    """
+
     class Meta:
         model = Article
         fields = "__all__"
@@ -112,11 +166,32 @@ class ArticleAdminForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.previous = None
+        if self.is_bound and self.instance.pk:
+            # Validation writes the submitted values onto the instance. The admin goes on to ask
+            # has_change_permission() about the object it passed in, so give the form its own
+            # copy: a writer who typed status=published must still get the editable form back
+            # with the error, not a read-only page.
+            self.instance = copy.copy(self.instance)
+            # The stored version, to compare the submitted one with.
+            self.previous = Article.objects.select_related("region").filter(pk=self.instance.pk).first()
         if user is not None and "status" in self.fields:
             allowed = permissions.allowed_statuses(user)
-            self.fields["status"].choices = [c for c in Article.Status.choices if c[0] in allowed]
+            # Offer only the allowed statuses, but accept any real one: a forged "published"
+            # then meets the permission check and its clear message, not "invalid choice".
+            self.fields["status"].widget.choices = [c for c in Article.Status.choices if c[0] in allowed]
             if not permissions.can_publish(user):
                 self.fields["status"].help_text = "Set to “In review” to submit the article to an editor."
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.user is None:
+            return
+        try:
+            permissions.check_article_save(self.user, article=self.instance, previous=self.previous)
+        except permissions.ArticleSaveRefused as refusal:
+            self.add_error(refusal.field if refusal.field in self.fields else None, refusal.message)
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -127,8 +202,6 @@ class StatusFilter(admin.SimpleListFilter):
         return [("live", "Live"), ("scheduled", "Scheduled"), ("review", "In review"), ("draft", "Draft")]
 
     def queryset(self, request, queryset):
-        from django.utils import timezone
-
         now = timezone.now()
         if self.value() == "live":
             return queryset.published(now=now)
@@ -139,12 +212,27 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CreatedByFilter(admin.SimpleListFilter):
+    title = "created by"
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Me"), ("no", "Others")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(created_by=request.user)
+        if self.value() == "no":
+            return queryset.exclude(created_by=request.user)
+        return queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = ["title", "region", "topic", "status_label", "published_at", "featured", "created_by", "preview_link"]
     list_select_related = ["region", "topic", "created_by"]
-    list_filter = [StatusFilter, "status", "featured", "region", "topic", "published_at"]
+    list_filter = [StatusFilter, CreatedByFilter, "featured", "region", "topic", "published_at"]
     search_fields = ["title", "slug", "standfirst", "bylines__author__name"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
@@ -156,7 +244,10 @@ class ArticleAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "standfirst", "body"]}),
         ("Placement", {"fields": ["region", "topic", "tags", "hero_image", "featured"]}),
-        ("Publishing", {"fields": ["status", "published_at", "preview_link", "created_by", "created_at", "updated_at"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "published_at", "comments_open", "preview_link", "created_by", "created_at", "updated_at"]},
+        ),
         ("Search engines", {"classes": ["collapse"], "fields": ["seo_title", "seo_description"]}),
     ]
 
@@ -170,8 +261,12 @@ class ArticleAdmin(admin.ModelAdmin):
 
         return FormForUser
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("region", "topic", "created_by")
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not permissions.can_publish(request.user):
+            # Featuring and the publishing time are editors' decisions.
+            fields += ["featured", "published_at"]
+        return fields
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
@@ -181,23 +276,34 @@ class ArticleAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         if not super().has_delete_permission(request, obj):
             return False
-        return obj is None or permissions.can_edit_article(request.user, obj)
+        return obj is None or permissions.can_delete_article(request.user, obj)
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not permissions.can_publish(request.user):
-            for name in ["publish_selected", "unpublish_selected", "feature_selected", "unfeature_selected"]:
-                actions.pop(name, None)
-        return actions
+    def has_publish_permission(self, request):
+        return permissions.can_publish(request.user)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except permissions.ArticleSaveRefused as refusal:
+            # The form checks the same rule first, so this is a race (someone published the
+            # article meanwhile): say so instead of showing a bare 403 page.
+            self.message_user(request, str(refusal), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
-        previous = Article.objects.select_related("region").get(pk=obj.pk) if change else None
-        services.article_save(article=obj, by=request.user, previous=previous)
+        services.article_save(article=obj, by=request.user, previous=getattr(form, "previous", None))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Bylines, tags and read-more links are saved after the article; refresh the caches again.
         services.article_save_related_done(article=form.instance)
+
+    def delete_model(self, request, obj):
+        services.article_delete(article=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for article in queryset:
+            services.article_delete(article=article, by=request.user)
 
     def view_on_site(self, obj):
         return obj.get_absolute_url() if obj.is_live else reverse("articles:preview", args=[obj.pk])
@@ -216,12 +322,37 @@ class ArticleAdmin(admin.ModelAdmin):
         label = "View on site" if obj.is_live else "Preview"
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, label)
 
-    def _report(self, request, done: int, skipped: int, verb: str):
+    def _apply(self, request, queryset, *, verb, change, already, already_said, allowed=None):
+        """Run ``change`` on each selected article and report every outcome with its count."""
+        done = skipped = unchanged = 0
+        failures = []
+        for article in queryset.select_related("region__parent"):
+            if allowed is not None and not allowed(article):
+                skipped += 1
+                continue
+            if already(article):
+                unchanged += 1
+                continue
+            try:
+                change(article)
+            except PermissionDenied:
+                skipped += 1
+            except ValidationError as error:
+                failures.append((article, " ".join(error.messages)))
+            else:
+                done += 1
         if done:
             self.message_user(
                 request,
                 ngettext("%(n)d article %(verb)s.", "%(n)d articles %(verb)s.", done) % {"n": done, "verb": verb},
                 messages.SUCCESS,
+            )
+        if unchanged:
+            self.message_user(
+                request,
+                ngettext("%(n)d article was already %(state)s.", "%(n)d articles were already %(state)s.", unchanged)
+                % {"n": unchanged, "state": already_said},
+                messages.INFO,
             )
         if skipped:
             self.message_user(
@@ -234,60 +365,57 @@ class ArticleAdmin(admin.ModelAdmin):
                 % {"n": skipped},
                 messages.WARNING,
             )
-        if not done and not skipped:
-            self.message_user(request, "Nothing to do: the selected articles were already in that state.", messages.INFO)
-
-    def _apply(self, request, queryset, verb, change, already):
-        done = skipped = 0
-        for article in queryset.select_related("region"):
-            if already(article):
-                continue
-            try:
-                change(article)
-                done += 1
-            except PermissionDenied:
-                skipped += 1
-        self._report(request, done, skipped, verb)
+        for article, reason in failures:
+            self.message_user(request, f"“{article}” was not {verb}: {reason}", messages.ERROR)
 
     @admin.action(description="Publish selected articles now", permissions=["publish"])
     def publish_selected(self, request, queryset):
         self._apply(
-            request, queryset, "published",
-            lambda a: services.article_publish(article=a, by=request.user),
-            lambda a: a.is_live or a.is_scheduled,
+            request, queryset,
+            verb="published",
+            # A scheduled article selected for "publish now" goes live now.
+            change=lambda a: services.article_publish(article=a, by=request.user, at=timezone.now() if a.is_scheduled else None),
+            already=lambda a: a.is_live,
+            already_said="live",
         )
 
     @admin.action(description="Unpublish selected articles", permissions=["publish"])
     def unpublish_selected(self, request, queryset):
         self._apply(
-            request, queryset, "unpublished",
-            lambda a: services.article_unpublish(article=a, by=request.user),
-            lambda a: a.status != Article.Status.PUBLISHED,
+            request, queryset,
+            verb="unpublished",
+            change=lambda a: services.article_unpublish(article=a, by=request.user),
+            already=lambda a: a.status != Article.Status.PUBLISHED,
+            already_said="unpublished",
         )
 
     @admin.action(description="Feature selected articles", permissions=["publish"])
     def feature_selected(self, request, queryset):
         self._apply(
-            request, queryset, "featured",
-            lambda a: services.article_set_featured(article=a, by=request.user, featured=True),
-            lambda a: a.featured,
+            request, queryset,
+            verb="featured",
+            change=lambda a: services.article_set_featured(article=a, by=request.user, featured=True),
+            already=lambda a: a.featured,
+            already_said="featured",
         )
 
     @admin.action(description="Stop featuring selected articles", permissions=["publish"])
     def unfeature_selected(self, request, queryset):
         self._apply(
-            request, queryset, "no longer featured",
-            lambda a: services.article_set_featured(article=a, by=request.user, featured=False),
-            lambda a: not a.featured,
+            request, queryset,
+            verb="no longer featured",
+            change=lambda a: services.article_set_featured(article=a, by=request.user, featured=False),
+            already=lambda a: not a.featured,
+            already_said="not featured",
         )
 
     @admin.action(description="Submit selected drafts for review", permissions=["change"])
     def submit_for_review(self, request, queryset):
         self._apply(
-            request, queryset, "submitted for review",
-            lambda a: services.article_submit_for_review(article=a, by=request.user),
-            lambda a: a.status != Article.Status.DRAFT,
+            request, queryset,
+            verb="submitted for review",
+            change=lambda a: services.article_submit_for_review(article=a, by=request.user),
+            allowed=lambda a: permissions.can_edit_article(request.user, a),
+            already=lambda a: a.status != Article.Status.DRAFT,
+            already_said="in review or published",
         )
-
-    def has_publish_permission(self, request):
-        return permissions.can_publish(request.user)

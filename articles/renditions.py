@@ -18,32 +18,54 @@ _SAVE_OPTIONS = {
 }
 
 
-def rendition_widths(image: Image) -> list[int]:
-    """The configured widths no wider than the original; at least one, however small it is."""
-    widths = [w for w in settings.IMAGE_RENDITION_WIDTHS if w <= image.width]
-    return widths or [min(image.width, settings.IMAGE_RENDITION_WIDTHS[0]) or 1]
+def rendition_widths(image: Image, *, width: int | None = None) -> list[int]:
+    """The configured widths no wider than the original; at least one, however small it is.
+
+    ``width`` is the width as seen (after EXIF rotation); it defaults to the stored width.
+    """
+    width = image.width if width is None else width
+    widths = [w for w in settings.IMAGE_RENDITION_WIDTHS if w <= width]
+    return widths or [min(width, settings.IMAGE_RENDITION_WIDTHS[0]) or 1]
+
+
+def _open_upright(image: Image) -> PILImage.Image:
+    """The original as an RGB picture the right way up (EXIF rotation applied).
+
+    Transparent PNGs and palette GIFs are flattened on white: JPEG has no transparency and a
+    black background (what a bare convert gives) looks like a mistake on a card.
+    """
+    with image.file.open("rb") as handle:
+        with PILImage.open(handle) as opened:
+            opened.load()
+            picture = ImageOps.exif_transpose(opened)
+    has_alpha = picture.mode in ("RGBA", "LA", "PA") or (picture.mode == "P" and "transparency" in picture.info)
+    if has_alpha:
+        rgba = picture.convert("RGBA")
+        background = PILImage.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return picture if picture.mode == "RGB" else picture.convert("RGB")
 
 
 def create_renditions(image: Image) -> list[Rendition]:
     """Create the missing renditions of ``image``; safe to run twice or in two workers at once."""
     existing = {(r.width, r.format) for r in image.renditions.all()}
-    wanted = [(w, f) for w in rendition_widths(image) for f in Rendition.Format if (w, f) not in existing]
-    if not wanted:
+    if existing and all((w, f) in existing for w in rendition_widths(image) for f in Rendition.Format):
         return list(image.renditions.all())
-    with image.file.open("rb") as handle:
-        original = PILImage.open(handle)
-        original = ImageOps.exif_transpose(original)
-        original.load()
-    if original.mode not in ("RGB", "L"):
-        background = PILImage.new("RGB", original.size, (255, 255, 255))
-        rgba = original.convert("RGBA")
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        original = background
-    elif original.mode == "L":
-        original = original.convert("RGB")
+    original = _open_upright(image)
+    if (original.width, original.height) != (image.width, image.height):
+        # Django reads the stored size from the file header, which ignores EXIF rotation;
+        # pages use it for the <img> width/height, so keep it as readers see the picture.
+        Image.objects.filter(pk=image.pk).update(width=original.width, height=original.height)
+        image.width, image.height = original.width, original.height
+    wanted = [
+        (w, f) for w in rendition_widths(image, width=original.width) for f in Rendition.Format if (w, f) not in existing
+    ]
     for width, fmt in wanted:
         height = max(1, round(original.height * width / original.width))
-        resized = original.resize((width, height), PILImage.Resampling.LANCZOS)
+        resized = original if width == original.width else original.resize(
+            (width, height), PILImage.Resampling.LANCZOS, reducing_gap=3.0
+        )
         buffer = io.BytesIO()
         resized.save(buffer, **_SAVE_OPTIONS[fmt])
         rendition = Rendition(image=image, width=width, height=height, format=fmt)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles import permissions
-from articles.models import Article, Image, Region, Topic
+from articles.models import Article, Image, Region, Rendition, Topic
 from magazine.cache import bump_versions
 
 
@@ -24,20 +24,42 @@ def _bump_for(*articles: Article) -> None:
     bump_versions(*sorted(pairs, key=str))
 
 
+def _stored(article: Article) -> Article | None:
+    """The article as the database holds it, or None if it is new."""
+    if article.pk is None:
+        return None
+    return Article.objects.select_related("region").filter(pk=article.pk).first()
+
+
 def article_save(*, article: Article, by, previous: Article | None = None) -> Article:
-    """Save an article written in the admin, enforcing who may set which status."""
-    if not permissions.can_edit_article(by, previous or (article if article.pk else None)):
-        raise PermissionDenied("You may not edit this article.")
-    if article.status not in permissions.allowed_statuses(by):
-        raise PermissionDenied("Only editors can publish articles.")
-    if article.created_by_id is None:
+    """Save an article written in the admin, enforcing who may set which field.
+
+    ``previous`` is the stored version; it is read from the database when not given, so a
+    caller cannot skip the checks by leaving it out or by passing the edited object itself.
+    """
+    if previous is None or previous is article:
+        previous = _stored(article)
+    permissions.check_article_save(by, article=article, previous=previous)
+    if previous is None and article.created_by_id is None:
         article.created_by = by
     if article.status == Article.Status.PUBLISHED and article.published_at is None:
         article.published_at = timezone.now()
     article.full_clean()
     article.save()
+    # Both the old and the new region/topic pages show or showed the article.
     transaction.on_commit(lambda: _bump_for(*(a for a in (article, previous) if a is not None)))
     return article
+
+
+def article_delete(*, article: Article, by) -> None:
+    """Delete an article; the pages that listed it are refreshed."""
+    stored = _stored(article) or article
+    if not permissions.can_delete_article(by, stored):
+        raise PermissionDenied("You may only delete your own articles, and only until they are published.")
+    pk = stored.pk
+    stored.delete()
+    stored.pk = pk  # delete() clears it; the cache keys still need it.
+    transaction.on_commit(lambda: _bump_for(stored))
 
 
 def article_publish(*, article: Article, by, at: datetime | None = None) -> Article:
@@ -89,11 +111,27 @@ def taxonomy_changed(*, term: Region | Topic) -> None:
     transaction.on_commit(lambda: bump_versions(("taxonomy", "all"), (namespace, term.pk), ("articles", "all")))
 
 
-def image_saved(*, image: Image) -> None:
-    """Make the renditions of a new or replaced image in the background."""
-    from articles.tasks import make_renditions
+def image_save(*, image: Image, file_replaced: bool = False) -> Image:
+    """Save an uploaded image and make its renditions in the background.
 
-    transaction.on_commit(lambda: make_renditions.enqueue(image.pk))
+    When the file is replaced the old renditions go (rows now, files once the transaction
+    commits) and new ones are made from the new file.
+    """
+    image.full_clean()
+    stale = list(image.renditions.all()) if file_replaced and image.pk else []
+    if stale:
+        Rendition.objects.filter(pk__in=[r.pk for r in stale]).delete()
+    image.save()
+
+    def after_commit():
+        from articles.tasks import make_renditions
+
+        for rendition in stale:
+            rendition.file.delete(save=False)
+        make_renditions.enqueue(image.pk)
+
+    transaction.on_commit(after_commit)
+    return image
 
 
 def article_save_related_done(*, article: Article) -> None:
