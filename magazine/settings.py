@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "magazine",
     "articles",
+    "comments",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +202,23 @@ ARTICLES_PER_PAGE = 12
 MORE_NEWS_LIMIT = 6
 ICYMI_DAYS = 21
 DISCOVERY_CACHE_SECONDS = 60
+
+# --- Reader comments (comments/). The client IP is REMOTE_ADDR: a reverse proxy in front of
+# the site must set it to the reader's address (e.g. uWSGI/gunicorn behind nginx with
+# real_ip), or every reader shares the proxy's rate limits and flags.
+COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0") or 0)  # 0: never close
+COMMENTS_MAX_LENGTH = int(os.environ.get("COMMENTS_MAX_LENGTH", "3000"))
+COMMENTS_MAX_LINKS = int(os.environ.get("COMMENTS_MAX_LINKS", "3"))
+COMMENTS_MIN_SUBMIT_SECONDS = int(os.environ.get("COMMENTS_MIN_SUBMIT_SECONDS", "3"))
+COMMENTS_FORM_MAX_AGE = int(os.environ.get("COMMENTS_FORM_MAX_AGE", str(12 * 3600)))
+COMMENTS_RATE_LIMIT_IP = (int(os.environ.get("COMMENTS_RATE_LIMIT_IP", "6")), 600)  # (comments, seconds)
+COMMENTS_RATE_LIMIT_EMAIL = (int(os.environ.get("COMMENTS_RATE_LIMIT_EMAIL", "4")), 600)
+COMMENTS_FLAG_RATE_LIMIT = (int(os.environ.get("COMMENTS_FLAG_RATE_LIMIT", "10")), 3600)
+COMMENTS_PER_PAGE = 50  # top-level comments per page; their replies come with them
+COMMENTS_MAX_DEPTH = 4  # deeper replies are shown at this depth
+COMMENTS_REPLIES_SHOWN = 5  # replies to one comment shown before "show more"
+COMMENTS_CONFIRM_MAX_AGE = 7 * 24 * 3600
+COMMENTS_DELETE_MAX_AGE = 180 * 24 * 3600
 
 # --- Security. Production values come on with DEBUG off.
 SESSION_COOKIE_HTTPONLY = True

@@ -24,6 +24,7 @@ urlpatterns = [
         {"sitemaps": sitemaps},
         name="django.contrib.sitemaps.views.sitemap",
     ),
+    path("comments/", include("comments.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -1,0 +1,30 @@
+import pytest
+
+from comments.models import CommentPolicy
+
+
+@pytest.fixture(autouse=True)
+def _comment_settings(settings):
+    """No waiting before a post in tests; the timestamp check itself is tested on its own."""
+    settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = "http://testserver"
+
+
+@pytest.fixture
+def policy(db):
+    """The comment policy row the data migration made, to be changed by a test."""
+    found, _ = CommentPolicy.objects.get_or_create(pk=1)
+    return found
+
+
+def set_policy(policy, **changes):
+    from comments import services
+
+    from magazine.cache import bump_versions
+
+    for name, value in changes.items():
+        setattr(policy, name, value)
+    services.policy_save(policy=policy)
+    bump_versions(("comments_policy", "all"))  # on_commit does not run inside a test transaction
+    return policy

@@ -1,0 +1,36 @@
+import factory
+
+from articles.tests.factories import ArticleFactory
+from comments.models import BlockedTerm, Comment
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    article = factory.SubFactory(ArticleFactory)
+    parent = None
+    root = factory.LazyAttribute(lambda o: (o.parent.root or o.parent) if o.parent else None)
+    depth = factory.LazyAttribute(lambda o: o.parent.depth + 1 if o.parent else 0)
+    name = factory.Sequence(lambda n: f"Reader {n}")
+    email = factory.Sequence(lambda n: f"reader{n}@example.com")
+    body = factory.Sequence(lambda n: f"A thoughtful remark, number {n}.")
+    state = Comment.State.APPROVED
+    ip = "198.51.100.7"
+
+    class Params:
+        pending = factory.Trait(state=Comment.State.PENDING)
+        spam = factory.Trait(state=Comment.State.SPAM)
+        removed = factory.Trait(state=Comment.State.REMOVED)
+
+
+def reply_to(parent: Comment, **kwargs) -> Comment:
+    return CommentFactory(article=parent.article, parent=parent, **kwargs)
+
+
+class BlockedTermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BlockedTerm
+
+    kind = BlockedTerm.Kind.WORD
+    value = factory.Sequence(lambda n: f"cheap-pills-{n}")
