@@ -44,5 +44,14 @@ test: install-dev
 worker: install
 	$(PY) manage.py db_worker
 
+## make serve: production serving under gunicorn; settings come from the environment (see README).
+WEB_CONCURRENCY ?= $(shell $(PYTHON) -c "import os; print(2 * (os.cpu_count() or 1) + 1)")
+serve: install
+	$(PY) manage.py check --deploy --fail-level ERROR
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/gunicorn magazine.wsgi:application --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) \
+		--access-logfile - --error-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+
 clean:
 	rm -rf $(VENV) staticfiles
