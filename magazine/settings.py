@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "magazine",
     "articles",
     "comments",
+    "newsletter",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +221,31 @@ COMMENTS_MAX_DEPTH = 4  # deeper replies are shown at this depth
 COMMENTS_REPLIES_SHOWN = 5  # replies to one comment shown before "show more"
 COMMENTS_CONFIRM_MAX_AGE = 7 * 24 * 3600
 COMMENTS_DELETE_MAX_AGE = 180 * 24 * 3600
+
+# --- Newsletters (newsletter/). Links in mails start with SITE_URL (https in production:
+# RFC 8058 one-click unsubscribe needs an https List-Unsubscribe URL).
+NEWSLETTER_CONFIRM_MAX_AGE = int(os.environ.get("NEWSLETTER_CONFIRM_MAX_AGE", str(3 * 24 * 3600)))
+NEWSLETTER_LINK_MAX_AGE = int(os.environ.get("NEWSLETTER_LINK_MAX_AGE", str(400 * 24 * 3600)))
+NEWSLETTER_CONFIRM_RESEND_SECONDS = 3600  # at most one confirmation mail per address per hour
+NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSLETTER_BATCH_SIZE", "200"))  # mails per task and SMTP connection
+NEWSLETTER_LEASE_SECONDS = int(os.environ.get("NEWSLETTER_LEASE_SECONDS", "600"))  # a killed worker's batch is free again after this
+NEWSLETTER_MAX_ATTEMPTS = int(os.environ.get("NEWSLETTER_MAX_ATTEMPTS", "5"))
+NEWSLETTER_RETRY_BASE_SECONDS = int(os.environ.get("NEWSLETTER_RETRY_BASE_SECONDS", "60"))  # doubles per attempt
+NEWSLETTER_DIGEST_ARTICLES = 8
+NEWSLETTER_DIGEST_DAYS = 7
+NEWSLETTER_CONSENT_TEXT = os.environ.get(
+    "NEWSLETTER_CONSENT_TEXT",
+    "I agree to receive the newsletters I chose by email. Every mail has a link to change or stop them.",
+)
+# Disposable-mail domains refused at sign-up (extend with NEWSLETTER_BLOCKED_DOMAINS=a.com,b.net).
+NEWSLETTER_BLOCKED_DOMAINS = {
+    "mailinator.com", "guerrillamail.com", "guerrillamail.net", "sharklasers.com", "10minutemail.com",
+    "yopmail.com", "trashmail.com", "tempmail.com", "temp-mail.org", "throwawaymail.com", "getnada.com",
+    "dispostable.com", "maildrop.cc", "mailnesia.com", "fakeinbox.com", "spamgourmet.com",
+} | set(env_list("NEWSLETTER_BLOCKED_DOMAINS"))
+# Bounces and complaints: the Postmark tracking webhook at /newsletter/webhooks/postmark/tracking/,
+# protected by HTTP basic auth "user:password" from ANYMAIL_WEBHOOK_SECRET.
+ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "")}
 
 # --- Security. Production values come on with DEBUG off.
 SESSION_COOKIE_HTTPONLY = True

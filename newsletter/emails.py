@@ -1,0 +1,114 @@
+"""Building newsletter mails: a text part, an HTML part, personal links and RFC 8058 headers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from articles.models import Article
+from newsletter import tokens
+from newsletter.models import Newsletter, Send, Subscriber
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def confirm_url(subscriber: Subscriber) -> str:
+    return absolute(reverse("newsletter:confirm", args=[tokens.confirm_token(subscriber)]))
+
+
+def preferences_url(subscriber: Subscriber) -> str:
+    return absolute(reverse("newsletter:preferences", args=[tokens.preferences_token(subscriber)]))
+
+
+def unsubscribe_url(subscriber: Subscriber, newsletter: Newsletter | None = None) -> str:
+    token = tokens.unsubscribe_token(subscriber, newsletter.pk if newsletter else None)
+    return absolute(reverse("newsletter:unsubscribe", args=[token]))
+
+
+def _list_id(newsletter: Newsletter) -> str:
+    host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
+    return f"{newsletter.name} <{newsletter.slug}.{host}>"
+
+
+def _message(*, subject, to, from_email, text, html, headers=None, connection=None) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=from_email, to=[to], headers=headers or {}, connection=connection
+    )
+    if html is not None:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
+def confirmation_message(*, subscriber: Subscriber, newsletters: Sequence[Newsletter]) -> EmailMultiAlternatives:
+    context = {
+        "site_name": settings.SITE_NAME,
+        "newsletters": newsletters,
+        "confirm_url": confirm_url(subscriber),
+        "max_age_days": settings.NEWSLETTER_CONFIRM_MAX_AGE // 86400,
+    }
+    return _message(
+        subject=f"Please confirm your subscription to {settings.SITE_NAME}",
+        to=subscriber.email,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        text=render_to_string("newsletter/email/confirm.txt", context),
+        html=render_to_string("newsletter/email/confirm.html", context),
+    )
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+def issue_context(*, send: Send, subscriber: Subscriber, articles: Sequence[Article]) -> dict:
+    return {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "send": send,
+        "newsletter": send.newsletter,
+        "subscriber": subscriber,
+        "intro_paragraphs": _paragraphs(send.intro),
+        "articles": [
+            {
+                "title": article.title,
+                "standfirst": article.standfirst,
+                "url": absolute(article.get_absolute_url()),
+                "region": article.region.name,
+                "topic": article.topic.name,
+            }
+            for article in articles
+        ],
+        "preferences_url": preferences_url(subscriber),
+        "unsubscribe_url": unsubscribe_url(subscriber, send.newsletter),
+    }
+
+
+def issue_message(
+    *, send: Send, subscriber: Subscriber, articles: Sequence[Article], connection=None, test: bool = False
+) -> EmailMultiAlternatives:
+    """The mail of one send for one subscriber; plain-text subscribers get the text part only."""
+    context = issue_context(send=send, subscriber=subscriber, articles=articles)
+    text = render_to_string("newsletter/email/issue.txt", context)
+    wants_html = subscriber.format != Subscriber.Format.TEXT
+    html = render_to_string("newsletter/email/issue.html", context) if wants_html else None
+    headers = {
+        "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "List-Id": _list_id(send.newsletter),
+        "Precedence": "bulk",
+    }
+    subject = f"[TEST] {send.subject}" if test else send.subject
+    return _message(
+        subject=subject,
+        to=subscriber.email,
+        from_email=send.newsletter.from_email,
+        text=text,
+        html=html,
+        headers=headers,
+        connection=connection,
+    )

@@ -1,0 +1,111 @@
+from django import forms
+from django.conf import settings
+
+from articles.models import Region, Topic
+from newsletter import selectors
+from newsletter.models import Subscriber
+from newsletter.validators import clean_email_address
+
+SOURCES = {
+    "article": "Article page",
+    "list": "Region or topic page",
+    "home": "Home page",
+    "footer": "Footer",
+    "page": "Newsletter page",
+}
+
+
+class SignUpForm(forms.Form):
+    email = forms.CharField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "you@example.com"}),
+    )
+    newsletters = forms.ModelMultipleChoiceField(
+        label="Newsletters",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "That newsletter does not exist or is closed. Choose one of the lists shown."},
+    )
+    consent = forms.BooleanField(
+        label=settings.NEWSLETTER_CONSENT_TEXT,
+        error_messages={"required": "Please tick the box to agree to receive the newsletter."},
+    )
+    source = forms.ChoiceField(choices=list(SOURCES.items()), initial="page", widget=forms.HiddenInput, required=False)
+    page = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["newsletters"].queryset = selectors.active_newsletters()
+
+    def clean_email(self):
+        return clean_email_address(self.cleaned_data["email"])
+
+    def clean_newsletters(self):
+        chosen = list(self.cleaned_data.get("newsletters") or [])
+        if not chosen:
+            default = selectors.default_newsletter()
+            if default is None:
+                raise forms.ValidationError("There is no newsletter to subscribe to at the moment.")
+            chosen = [default]
+        return chosen
+
+    def clean_page(self):
+        page = self.cleaned_data.get("page") or ""
+        return page if page.startswith("/") and not page.startswith("//") else ""
+
+    def consent_source(self) -> str:
+        source = self.cleaned_data.get("source") or "page"
+        page = self.cleaned_data.get("page") or ""
+        return f"{SOURCES.get(source, source)} {page}".strip()
+
+
+class PreferencesForm(forms.Form):
+    newsletters = forms.ModelMultipleChoiceField(
+        label="Newsletters I get",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Untick every list to stop all mail.",
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label="Regions I care about",
+        queryset=Region.objects.order_by("ordering", "name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: stories from everywhere.",
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label="Topics I care about",
+        queryset=Topic.objects.order_by("ordering", "name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every topic.",
+    )
+    format = forms.ChoiceField(label="Format", choices=Subscriber.Format.choices, widget=forms.RadioSelect)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["newsletters"].queryset = selectors.active_newsletters()
+
+    @classmethod
+    def for_subscriber(cls, subscriber: Subscriber, data=None):
+        initial = {
+            "newsletters": [
+                s.newsletter_id for s in subscriber.subscriptions.all() if s.state == s.State.ACTIVE
+            ] if subscriber.state == Subscriber.State.ACTIVE else [],
+            "regions": [r.pk for r in subscriber.regions.all()],
+            "topics": [t.pk for t in subscriber.topics.all()],
+            "format": subscriber.format,
+        }
+        return cls(data=data, initial=initial)
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, with a header row. Up to 5 MB.")
+    send_confirmations = forms.BooleanField(
+        label="Mail a confirmation link to rows without a consent record",
+        required=False,
+        help_text="Rows without consent are imported as pending; they are never activated without it.",
+    )

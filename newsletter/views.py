@@ -1,0 +1,241 @@
+"""Reader pages: sign-up, confirmation and the preference centre reached from signed links.
+
+GET only ever shows a page (mail scanners fetch every link); POST changes things. A link
+that cannot be used gets a page saying why, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from newsletter import selectors, services, tokens
+from newsletter.forms import PreferencesForm, SignUpForm
+from newsletter.models import Newsletter, Subscriber
+
+LINK_PROBLEMS = {
+    "expired": (
+        "This link has expired",
+        "Links in our mails work for a limited time. Nothing was changed. Sign up again, or use the link in a newer mail.",
+    ),
+    "invalid": (
+        "This link does not work",
+        "It may have been cut short or changed when it was copied. Nothing was changed. Try clicking it in the mail again.",
+    ),
+    "unknown": (
+        "We no longer have this address",
+        "The address was deleted from our lists, or changed. Nothing was changed. You can sign up again at any time.",
+    ),
+}
+
+
+def _link_problem(request, reason: str, *, status: int = 400):
+    title, text = LINK_PROBLEMS[reason]
+    status = 410 if reason in ("expired", "unknown") else status
+    response = render(request, "newsletter/link_problem.html", {"title": title, "text": text, "reason": reason}, status=status)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _subscriber(read, token: str) -> Subscriber:
+    return selectors.subscriber_for_token(data=read(token))
+
+
+def _private(response):
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"  # keep the token out of other sites' logs
+    return response
+
+
+@require_GET
+def signup_page(request):
+    initial = {"source": "page"}
+    slug = request.GET.get("list")
+    if slug:
+        newsletter = get_object_or_404(Newsletter, slug=slug)
+        if newsletter.is_active:
+            initial["newsletters"] = [newsletter.pk]
+    else:
+        default = selectors.default_newsletter()
+        initial["newsletters"] = [default.pk] if default else []
+    return _signup_render(request, SignUpForm(initial=initial))
+
+
+def _signup_render(request, form, *, status: int = 200):
+    context = {"form": form, "newsletters": list(selectors.active_newsletters())}
+    return render(request, "newsletter/signup.html", context, status=status)
+
+
+@require_GET
+def newsletter_detail(request, slug: str):
+    newsletter = get_object_or_404(Newsletter, slug=slug)
+    status = 200 if newsletter.is_active else 410
+    context = {"newsletter": newsletter, "others": list(selectors.active_newsletters().exclude(pk=newsletter.pk))}
+    return render(request, "newsletter/newsletter_detail.html", context, status=status)
+
+
+@require_POST
+def subscribe(request):
+    form = SignUpForm(request.POST)
+    if not form.is_valid():
+        return _signup_render(request, form, status=400)
+    try:
+        services.subscriber_sign_up(
+            email=form.cleaned_data["email"], newsletters=form.cleaned_data["newsletters"], source=form.consent_source()
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _signup_render(request, form, status=400)
+    # The same answer for new, pending and known addresses: nothing here reveals which it was.
+    return redirect("newsletter:check_inbox")
+
+
+@require_GET
+def check_inbox(request):
+    return render(request, "newsletter/check_inbox.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request, token: str):
+    try:
+        subscriber = _subscriber(tokens.read_confirm_token, token)
+    except tokens.TokenError as error:
+        return _link_problem(request, error.reason)
+    preferences = reverse("newsletter:preferences", args=[tokens.preferences_token(subscriber)])
+    if request.method == "POST":
+        if services.subscription_confirm(subscriber=subscriber):
+            return _private(render(request, "newsletter/confirmed.html", {"preferences_url": preferences}))
+        return _private(render(request, "newsletter/already_confirmed.html", {"preferences_url": preferences}))
+    pending = subscriber.state == Subscriber.State.PENDING or any(
+        s.state == s.State.PENDING for s in subscriber.subscriptions.all()
+    )
+    if not pending or subscriber.state == Subscriber.State.COMPLAINED:
+        return _private(render(request, "newsletter/already_confirmed.html", {"preferences_url": preferences}))
+    lists = [s.newsletter for s in subscriber.subscriptions.all() if s.state == s.State.PENDING]
+    return _private(render(request, "newsletter/confirm.html", {"email": subscriber.email, "lists": lists}))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences(request, token: str):
+    try:
+        subscriber = _subscriber(tokens.read_preferences_token, token)
+    except tokens.TokenError as error:
+        return _link_problem(request, error.reason)
+    if request.method == "POST":
+        form = PreferencesForm.for_subscriber(subscriber, data=request.POST)
+        if form.is_valid():
+            services.preferences_update(subscriber=subscriber, **form.cleaned_data)
+            messages.success(request, "Your choices are saved.")
+            return redirect("newsletter:preferences", token=token)
+        status = 400
+    else:
+        form = PreferencesForm.for_subscriber(subscriber)
+        status = 200
+    context = {
+        "form": form,
+        "subscriber": subscriber,
+        "token": token,
+        "subscriptions": list(subscriber.subscriptions.all()),
+    }
+    return _private(render(request, "newsletter/preferences.html", context, status=status))
+
+
+def _newsletter_from_post(request) -> Newsletter | None:
+    raw = request.POST.get("newsletter", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404("No such newsletter.")
+    return get_object_or_404(Newsletter, pk=int(raw))
+
+
+@require_POST
+def preferences_unsubscribe(request, token: str):
+    try:
+        subscriber = _subscriber(tokens.read_preferences_token, token)
+    except tokens.TokenError as error:
+        return _link_problem(request, error.reason)
+    newsletter = _newsletter_from_post(request)
+    services.subscriber_unsubscribe(subscriber=subscriber, newsletter=newsletter, source="preference page")
+    if newsletter:
+        messages.success(request, f"You will no longer get {newsletter.name}.")
+    else:
+        messages.success(request, "You are unsubscribed from every newsletter. You can come back here at any time.")
+    return redirect("newsletter:preferences", token=token)
+
+
+@require_POST
+def preferences_resubscribe(request, token: str):
+    try:
+        subscriber = _subscriber(tokens.read_preferences_token, token)
+    except tokens.TokenError as error:
+        return _link_problem(request, error.reason)
+    newsletter = _newsletter_from_post(request)
+    try:
+        services.subscriber_resubscribe(subscriber=subscriber, newsletter=newsletter)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Welcome back: you are subscribed to {newsletter.name if newsletter else 'your newsletters'} again.")
+    return redirect("newsletter:preferences", token=token)
+
+
+@never_cache
+@require_GET
+def preferences_data(request, token: str):
+    try:
+        subscriber = _subscriber(tokens.read_preferences_token, token)
+    except tokens.TokenError as error:
+        return _link_problem(request, error.reason)
+    data = services.subscriber_data_export(subscriber=subscriber)
+    response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="my-newsletter-data.json"'
+    return _private(response)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences_delete(request, token: str):
+    try:
+        subscriber = _subscriber(tokens.read_preferences_token, token)
+    except tokens.TokenError as error:
+        return _link_problem(request, error.reason)
+    if request.method == "POST":
+        services.subscriber_delete(subscriber=subscriber)
+        return _private(render(request, "newsletter/deleted.html"))
+    return _private(render(request, "newsletter/delete_confirm.html", {"subscriber": subscriber, "token": token}))
+
+
+@csrf_exempt  # RFC 8058: mail providers POST here without a session; the signed token is the authority.
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    try:
+        data = tokens.read_unsubscribe_token(token)
+        subscriber = selectors.subscriber_for_token(data=data)
+    except tokens.TokenError as error:
+        return _link_problem(request, error.reason)
+    newsletter = Newsletter.objects.filter(pk=data.newsletter_id).first() if data.newsletter_id else None
+    preferences = reverse("newsletter:preferences", args=[tokens.preferences_token(subscriber)])
+    context = {"newsletter": newsletter, "preferences_url": preferences, "email": subscriber.email}
+    if request.method == "POST":
+        services.subscriber_unsubscribe(
+            subscriber=subscriber,
+            newsletter=newsletter,
+            source="one-click" if request.POST.get("List-Unsubscribe") == "One-Click" else "unsubscribe page",
+        )
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            return _private(HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8"))
+        return _private(render(request, "newsletter/unsubscribed.html", context))
+    return _private(render(request, "newsletter/unsubscribe.html", context))
