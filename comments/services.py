@@ -250,10 +250,7 @@ def comments_moderate(*, comments, action: str, by) -> ModerationReport:
     if not can_moderate(by):
         raise PermissionDenied("You may not moderate comments.")
     allowed_from, target = _TRANSITIONS[action]
-    if hasattr(comments, "values_list"):
-        ids = list(comments.values_list("pk", flat=True))
-    else:
-        ids = [c.pk for c in comments]
+    ids = comments.values("pk") if hasattr(comments, "values") else [c.pk for c in comments]
     now = timezone.now()
     with transaction.atomic():
         rows = list(Comment.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
