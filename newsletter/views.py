@@ -52,7 +52,9 @@ def _subscriber(read, token: str) -> Subscriber:
 def _private(response):
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"  # keep the token out of other sites' logs
+    # Keep the token out of other sites' logs. Not "no-referrer": browsers then send
+    # "Origin: null" with the page's own forms, which CSRF protection rightly refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
