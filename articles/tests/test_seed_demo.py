@@ -147,6 +147,18 @@ def test_top_up_to_a_larger_count_yields_exactly_that_many_live_articles_with_re
     assert not ArticleAuthor.objects.values("article").annotate(n=Count("id")).filter(n=0).exists()
 
 
+def test_a_demo_article_deleted_by_staff_is_replaced_once_and_extras_are_not_made_again(hero_pool):
+    seed("--articles", "10")
+    Article.objects.published().filter(created_by__username="demo-content").first().delete()
+
+    seed("--articles", "10")
+    out = seed("--articles", "10")
+
+    assert Article.objects.published().count() == 10
+    assert demo_articles().count() == 10 + EXTRA_ARTICLES
+    assert "already loaded" in out
+
+
 def test_seed_leaves_staff_content_and_existing_terms_alone(hero_pool):
     shanghai = RegionFactory(name="Shanghai", slug="shanghai", description="Written by our editors.")
     staff = ArticleFactory(region=shanghai, topic=TopicFactory(), title="Our own story", tags=["ours"])
