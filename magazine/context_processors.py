@@ -1,13 +1,20 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from articles.selectors import navigation
 from magazine.models import SiteSettings
+from magazine.selectors import latest_edition
 
 
 def site_chrome(request):
-    """What every page's header and footer show: menus, site name and the site settings."""
+    """What every page's header and footer show: menus, site name, site settings, latest issue.
+
+    Each piece is cached site-wide under its own version key, so a page pays for them only
+    when an editor has just changed one.
+    """
     return {
-        "nav": navigation(),
+        "nav": SimpleLazyObject(navigation),
         "site_name": settings.SITE_NAME,
-        "site_settings": SiteSettings.load(),
+        "site_settings": SimpleLazyObject(SiteSettings.load),
+        "latest_edition": SimpleLazyObject(latest_edition),
     }

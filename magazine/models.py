@@ -1,6 +1,10 @@
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+
+from magazine.validators import validate_image_file, validate_pdf_file
 
 _CACHE_KEY = "site-settings"
 
@@ -47,3 +51,71 @@ class SiteSettings(models.Model):
             found = cls.objects.filter(pk=1).first() or cls(pk=1)
             cache.set(_CACHE_KEY, found, 3600)
         return found
+
+
+class CityEdition(models.Model):
+    """A printed edition of the magazine, e.g. the Shanghai or the Beijing edition."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    ordering = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["ordering", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class EditionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+
+class Edition(models.Model):
+    """One printed issue of a city edition: cover, PDF and when it came out."""
+
+    city = models.ForeignKey(CityEdition, on_delete=models.PROTECT, related_name="editions")
+    issue_month = models.DateField(help_text="Any day of the issue's month; it is stored as the first of the month.")
+    title = models.CharField(max_length=200, help_text="The cover story or theme, e.g. “The Food Issue”.")
+    cover = models.ImageField(upload_to="editions/covers/%Y/", validators=[validate_image_file])
+    pdf = models.FileField(
+        upload_to="editions/pdf/%Y/",
+        validators=[validate_pdf_file],
+        help_text="The whole issue as a PDF.",
+    )
+    page_count = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Left blank, it is read from the PDF."
+    )
+    published = models.BooleanField(default=True, help_text="Shown in the archive.")
+    download_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issue_month", "city__ordering"]
+        constraints = [models.UniqueConstraint(fields=["city", "issue_month"], name="unique_edition_per_month")]
+
+    def __str__(self):
+        return f"{self.city} · {self.issue_month:%B %Y}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        if self.issue_month:
+            self.issue_month = self.issue_month.replace(day=1)
+        super().save(*args, **kwargs)
+
+    @property
+    def month_slug(self) -> str:
+        return f"{self.issue_month:%Y-%m}"
+
+    @property
+    def download_name(self) -> str:
+        return f"{slugify(settings.SITE_NAME)}-{self.city.slug}-{self.month_slug}.pdf"
+
+    def get_absolute_url(self):
+        return reverse("edition", kwargs={"city": self.city.slug, "month": self.month_slug})
+
+    def get_download_url(self):
+        return reverse("edition_download", kwargs={"city": self.city.slug, "month": self.month_slug})

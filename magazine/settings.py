@@ -179,6 +179,7 @@ STORAGES = {
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(20 * 1024 * 1024)))
 IMAGE_RENDITION_WIDTHS = (400, 800, 1200)
+EDITION_PDF_MAX_BYTES = int(os.environ.get("EDITION_PDF_MAX_BYTES", str(150 * 1024 * 1024)))
 
 # --- Email.
 EMAIL_BACKEND = os.environ.get(

@@ -17,6 +17,13 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
     path("wechat-qr.svg", views.wechat_qr, name="wechat_qr"),
+    path("magazine/", views.edition_archive, name="edition_archive"),
+    re_path(r"^magazine/(?P<city>[-\w]+)/(?P<month>[0-9]{4}-[0-9]{2})/$", views.edition_detail, name="edition"),
+    re_path(
+        r"^magazine/(?P<city>[-\w]+)/(?P<month>[0-9]{4}-[0-9]{2})/download/$",
+        views.edition_download,
+        name="edition_download",
+    ),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": sitemaps}, name="sitemap"),
     path(
         "sitemap-<section>.xml",

@@ -1,3 +1,4 @@
+import datetime
 import io
 
 import qrcode
@@ -5,13 +6,17 @@ import qrcode.image.svg
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.core.paginator import InvalidPage, Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from articles import selectors
-from magazine.models import SiteSettings
+from magazine import selectors as archive_selectors
+from magazine import services
+from magazine.models import CityEdition, Edition, SiteSettings
 
 
 def home(request):
@@ -70,3 +75,67 @@ def healthz(request):
         checks["cache"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def _year(value: str | None) -> int | None:
+    if not value:
+        return None
+    if not (value.isdigit() and len(value) == 4):
+        raise Http404("No such year in the archive.")
+    return int(value)
+
+
+def edition_archive(request):
+    """Every published print issue, newest first, filtered by city edition and year."""
+    city_slug = request.GET.get("city") or None
+    city = get_object_or_404(CityEdition, slug=city_slug) if city_slug else None
+    year = _year(request.GET.get("year"))
+    paginator = Paginator(archive_selectors.archive(city=city, year=year), 24)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as exc:
+        raise Http404("No such page of the archive.") from exc
+    context = {
+        "page_obj": page,
+        "editions": page.object_list,
+        "is_paginated": page.has_other_pages(),
+        "cities": archive_selectors.city_editions(),
+        "years": archive_selectors.archive_years(city=city),
+        "city": city,
+        "year": year,
+        "canonical_url": request.build_absolute_uri(request.path),
+    }
+    return render(request, "magazine/edition_archive.html", context)
+
+
+def _edition(city: str, month: str) -> Edition:
+    try:
+        year, month_number = (int(part) for part in month.split("-"))
+        issue_month = datetime.date(year, month_number, 1)
+    except ValueError as exc:
+        raise Http404("No such issue.") from exc
+    return get_object_or_404(archive_selectors.editions(), city__slug=city, issue_month=issue_month)
+
+
+def edition_detail(request, city: str, month: str):
+    edition = _edition(city, month)
+    more = archive_selectors.archive(city=edition.city).exclude(pk=edition.pk)[:6]
+    return render(
+        request,
+        "magazine/edition_detail.html",
+        {"edition": edition, "more_editions": more, "canonical_url": request.build_absolute_uri(request.path)},
+    )
+
+
+@require_GET
+def edition_download(request, city: str, month: str):
+    edition = _edition(city, month)
+    if not edition.pdf:
+        raise Http404("This issue has no PDF.")
+    try:
+        handle = edition.pdf.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("This issue's PDF is missing.") from exc
+    if request.method == "GET":
+        services.edition_record_download(edition=edition)
+    return FileResponse(handle, as_attachment=True, filename=edition.download_name, content_type="application/pdf")

@@ -1,0 +1,24 @@
+"""Writes of the print archive."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+
+from magazine.cache import bump_versions
+from magazine.models import Edition
+from magazine.validators import count_pdf_pages
+
+
+def edition_save(*, edition: Edition) -> Edition:
+    """Save an edition from the admin: read its page count from the PDF if left blank."""
+    if not edition.page_count and edition.pdf:
+        edition.page_count = count_pdf_pages(edition.pdf)
+    edition.full_clean()
+    edition.save()
+    transaction.on_commit(lambda: bump_versions(("editions", "all")))
+    return edition
+
+
+def edition_record_download(*, edition: Edition) -> None:
+    Edition.objects.filter(pk=edition.pk).update(download_count=F("download_count") + 1)
