@@ -415,3 +415,34 @@ def test_writer_group_has_no_region_or_topic_edit_rights(client):
 
     assert client.get(reverse("admin:articles_region_add")).status_code == 403
     assert Group.objects.get(name="Writer").permissions.filter(codename="change_region").exists() is False
+
+
+def test_bulk_delete_by_an_editor_refreshes_the_region_pages(editor_client, shanghai, django_capture_on_commit_callbacks):
+    from magazine.cache import cache_version
+
+    doomed = ArticleFactory.create_batch(2, region=shanghai)
+    before = cache_version("region", shanghai.pk)
+    data = {**action_post_data("delete_selected", *doomed), "post": "yes"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(changelist_url(), data, follow=True)
+
+    assert "Successfully deleted 2 articles." in messages_of(response)
+    assert not Article.objects.filter(pk__in=[a.pk for a in doomed]).exists()
+    assert cache_version("region", shanghai.pk) > before
+
+
+def test_bulk_delete_by_a_writer_including_anothers_article_deletes_nothing(client):
+    writer = UserFactory(username="bulk-deleter", groups=["Writer"])
+    other = UserFactory(username="bulk-other", groups=["Writer"])
+    mine = ArticleFactory(draft=True, created_by=writer)
+    theirs = ArticleFactory(draft=True, created_by=other)
+    client.login(username=writer.username, password=ADMIN_PASSWORD)
+
+    confirm = client.post(changelist_url(), action_post_data("delete_selected", mine, theirs))
+    assert "your account doesn't have permission to delete" in confirm.content.decode().replace("&#x27;", "'")
+
+    response = client.post(changelist_url(), {**action_post_data("delete_selected", mine, theirs), "post": "yes"})
+
+    assert response.status_code == 403
+    assert Article.objects.filter(pk__in=[mine.pk, theirs.pk]).count() == 2
