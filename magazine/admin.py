@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
+from django.utils.html import format_html
+from django.utils.translation import ngettext
 
-from magazine.models import SiteSettings
+from magazine import services
+from magazine.models import CityEdition, Edition, SiteSettings
 
 
 @admin.register(SiteSettings)
@@ -23,3 +26,70 @@ class SiteSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CityEdition)
+class CityEditionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "ordering"]
+    list_editable = ["ordering"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+def _image_upload_field():
+    # The article app's image field names the problem with an upload (size, SVG, damage).
+    from articles.validators import ImageUploadField
+
+    return ImageUploadField
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "city", "issue_month", "published", "page_count", "download_count", "cover_thumbnail"]
+    list_select_related = ["city"]
+    list_filter = ["published", "city", "issue_month"]
+    search_fields = ["title", "city__name"]
+    date_hierarchy = "issue_month"
+    autocomplete_fields = ["city"]
+    readonly_fields = ["download_count", "created_at", "updated_at"]
+    fields = ["city", "issue_month", "title", "cover", "pdf", "page_count", "published", *readonly_fields]
+    actions = ["show_in_archive", "hide_from_archive"]
+    formfield_overrides = {models.ImageField: {"form_class": _image_upload_field()}}
+
+    @admin.display(description="Cover")
+    def cover_thumbnail(self, obj):
+        return format_html('<img src="{}" alt="" width="60" loading="lazy">', obj.cover.url) if obj.cover else "—"
+
+    def save_model(self, request, obj, form, change):
+        services.edition_save(edition=obj)
+
+    def _set_published(self, request, queryset, published: bool, verb: str):
+        changed = 0
+        for edition in queryset.select_related("city"):
+            if edition.published == published:
+                continue
+            edition.published = published
+            services.edition_save(edition=edition)
+            changed += 1
+        unchanged = queryset.count() - changed
+        if changed:
+            self.message_user(
+                request,
+                ngettext("%(n)d edition %(verb)s.", "%(n)d editions %(verb)s.", changed) % {"n": changed, "verb": verb},
+                messages.SUCCESS,
+            )
+        if unchanged:
+            self.message_user(
+                request,
+                ngettext("%(n)d edition was already %(verb)s.", "%(n)d editions were already %(verb)s.", unchanged)
+                % {"n": unchanged, "verb": verb},
+                messages.INFO,
+            )
+
+    @admin.action(description="Show selected editions in the archive", permissions=["change"])
+    def show_in_archive(self, request, queryset):
+        self._set_published(request, queryset, True, "shown in the archive")
+
+    @admin.action(description="Hide selected editions from the archive", permissions=["change"])
+    def hide_from_archive(self, request, queryset):
+        self._set_published(request, queryset, False, "hidden from the archive")
