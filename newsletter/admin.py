@@ -195,7 +195,7 @@ class SendArticleInline(admin.TabularInline):
 
 @admin.register(Send)
 class SendAdmin(admin.ModelAdmin):
-    list_display = ["subject", "newsletter", "kind", "status", "scheduled_for", "queued", "sent", "failed", "skipped", "progress"]
+    list_display = ["subject", "newsletter", "status", "scheduled_for", "queued", "sent", "failed", "skipped", "progress"]
     list_filter = ["status", "kind", "newsletter"]
     list_select_related = ["newsletter"]
     search_fields = ["subject", "intro"]
