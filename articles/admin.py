@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -114,8 +113,13 @@ class ImageAdmin(admin.ModelAdmin):
     def rendition_count(self, obj):
         return len(obj.renditions.all()) if obj.pk else 0
 
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or permissions.can_change_image(request.user, obj)
+
     def save_model(self, request, obj, form, change):
-        services.image_save(image=obj, file_replaced=change and "file" in form.changed_data)
+        services.image_save(image=obj, by=request.user, file_replaced=change and "file" in form.changed_data)
 
 
 class BylineFormSet(BaseInlineFormSet):
@@ -290,15 +294,6 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def has_publish_permission(self, request):
         return permissions.can_publish(request.user)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except permissions.ArticleSaveRefused as refusal:
-            # The form checks the same rule first, so this is a race (someone published the
-            # article meanwhile): say so instead of showing a bare 403 page.
-            self.message_user(request, str(refusal), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         services.article_save(article=obj, by=request.user, previous=getattr(form, "previous", None))

@@ -10,8 +10,9 @@ again so no other caller can skip it.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
-from articles.models import Article
+from articles.models import Article, Image
 
 PUBLISH_PERMISSION = "articles.publish_article"
 
@@ -54,6 +55,20 @@ def can_delete_article(user, article: Article | None) -> bool:
     if not (_active(user) and user.has_perm("articles.delete_article")):
         return False
     return can_edit_article(user, article)
+
+
+def can_change_image(user, image: Image) -> bool:
+    """Editors change any image; writers only those no article outside their reach shows.
+
+    Replacing a picture changes every article that uses it, so a writer may not swap the
+    hero image of a published article or of another writer's draft.
+    """
+    if not (_active(user) and user.has_perm("articles.change_image")):
+        return False
+    if can_publish(user):
+        return True
+    mine_unpublished = Q(created_by_id=user.pk) & ~Q(status=Article.Status.PUBLISHED)
+    return not image.hero_of.exclude(mine_unpublished).exists()
 
 
 def can_view_article_preview(user, article: Article) -> bool:

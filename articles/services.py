@@ -111,12 +111,19 @@ def taxonomy_changed(*, term: Region | Topic) -> None:
     transaction.on_commit(lambda: bump_versions(("taxonomy", "all"), (namespace, term.pk), ("articles", "all")))
 
 
-def image_save(*, image: Image, file_replaced: bool = False) -> Image:
+def image_save(*, image: Image, by=None, file_replaced: bool = False) -> Image:
     """Save an uploaded image and make its renditions in the background.
 
-    When the file is replaced the old renditions go (rows now, files once the transaction
-    commits) and new ones are made from the new file.
+    ``by`` is the staff user saving it (None for the site's own commands). When the file is
+    replaced the old renditions go (rows now, files once the transaction commits) and new
+    ones are made from the new file.
     """
+    if by is not None and image.pk:
+        stored = Image.objects.filter(pk=image.pk).first()
+        if stored is not None and not permissions.can_change_image(by, stored):
+            raise PermissionDenied(
+                "This picture is used by a published article or by someone else's article; ask an editor to change it."
+            )
     image.full_clean()
     stale = list(image.renditions.all()) if file_replaced and image.pk else []
     if stale:

@@ -7,6 +7,7 @@ silent save.
 """
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.contrib.auth.models import Group
 
 from articles import permissions
@@ -307,3 +308,47 @@ def test_inactive_editor_may_do_nothing(world):
     assert not permissions.can_publish(editor)
     assert not permissions.can_edit_article(editor, article)
     assert not permissions.can_delete_article(editor, article)
+
+
+def test_writer_may_not_replace_a_picture_that_a_published_article_shows(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from articles.tests.factories import ImageFactory, image_bytes
+
+    writer = make_user("writer")
+    used = ImageFactory(title="Front page picture")
+    ArticleFactory(hero_image=used, created_by=world["other"])  # live, someone else's
+    own = ImageFactory(title="My own picture")
+    article_by(writer, world, hero_image=own)  # the writer's own draft
+    client.login(username=writer.username, password=ADMIN_PASSWORD)
+
+    def replace(image):
+        return client.post(
+            reverse("admin:articles_image_change", args=[image.pk]),
+            {
+                "title": "Replaced", "alt_text": "New", "caption": "", "credit": "",
+                "file": SimpleUploadedFile("new.jpg", image_bytes(500, 500), content_type="image/jpeg"),
+                "renditions-TOTAL_FORMS": "0", "renditions-INITIAL_FORMS": "0",
+            },
+        )
+
+    assert replace(used).status_code == 403
+    assert replace(own).status_code == 302
+    used.refresh_from_db()
+    own.refresh_from_db()
+    assert used.title == "Front page picture"
+    assert own.title == "Replaced" and own.width == 500
+
+
+def test_image_save_service_refuses_a_writer_with_a_message(world):
+    from articles import services
+    from articles.tests.factories import ImageFactory
+
+    writer = make_user("writer")
+    picture = ImageFactory()
+    ArticleFactory(hero_image=picture)
+    picture.title = "Changed"
+
+    with pytest.raises(PermissionDenied, match="ask an editor"):
+        services.image_save(image=picture, by=writer)
