@@ -128,8 +128,7 @@ class BylineFormSet(BaseInlineFormSet):
         kept = [
             form
             for form in self.forms
-            if form.has_changed() or form.instance.pk
-            if not (self.can_delete and self._should_delete_form(form)) and form.cleaned_data.get("author")
+            if form.cleaned_data.get("author") and not form.cleaned_data.get("DELETE")
         ]
         if not kept:
             raise ValidationError("Add at least one author to the byline.", code="no_author")
