@@ -55,7 +55,7 @@ class CommentAdminForm(forms.ModelForm):
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     form = CommentAdminForm
-    list_display = ["excerpt", "name", "email", "article_link", "region", "state", "flag_count", "confirmed", "created_at"]
+    list_display = ["excerpt", "state", "flag_count", "name", "email", "article_link", "created_at", "confirmed", "region"]
     list_display_links = ["excerpt"]
     list_select_related = ["article__region"]
     list_filter = [

@@ -99,20 +99,33 @@ def _visible(own_ids) -> Q:
 def article_thread(*, article, page: int = 1, own_ids=(), per_page: int | None = None) -> ThreadPage:
     """One page of top-level comments with all their replies, as a tree.
 
-    Three queries whatever the size of the discussion: the number of threads, the page of
-    top-level comments, and every reply under them (found through ``root``). Comments a
+    At most three queries whatever the size of the discussion: the page of top-level
+    comments, every reply under them (found through ``root``), and the number of threads when
+    there is more than one page; none when the article has no approved comment. Comments a
     moderator hid stay in the tree as empty placeholders only while they hold up approved
     replies; the reader's own held comments (``own_ids``) are shown to them, marked as waiting.
     """
     per_page = per_page or settings.COMMENTS_PER_PAGE
     own_ids = {int(i) for i in own_ids}
-    top = Comment.objects.filter(article=article, parent__isnull=True).filter(_visible(own_ids))
-    total = top.count()
-    num_pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), num_pages)
-    if total == 0:
+    if not own_ids and article.comment_count == 0:
+        # The count is kept current by every write: no approved comment, nothing to show.
         return ThreadPage(roots=[], number=1, num_pages=1, total_threads=0)
-    roots = list(top.only(*THREAD_FIELDS).order_by("created_at", "id")[(page - 1) * per_page : page * per_page])
+    top = Comment.objects.filter(article=article, parent__isnull=True).filter(_visible(own_ids))
+    ordered = top.only(*THREAD_FIELDS).order_by("created_at", "id")
+    page = max(1, page)
+    roots = list(ordered[:per_page + 1]) if page == 1 else []
+    if page == 1 and len(roots) <= per_page:
+        total = len(roots)  # everything fits on the first page: no need to count
+    else:
+        total = top.count()
+    num_pages = max(1, math.ceil(total / per_page))
+    if page > 1:
+        page = min(page, num_pages)
+        roots = list(ordered[(page - 1) * per_page : page * per_page])
+    else:
+        roots = roots[:per_page]
+    if not roots:
+        return ThreadPage(roots=[], number=page, num_pages=num_pages, total_threads=total)
     below = list(
         Comment.objects.filter(root_id__in=[c.pk for c in roots])
         .filter(Q(state=State.APPROVED) | Q(state__in=HIDDEN) | Q(pk__in=list(own_ids), state=State.PENDING))

@@ -1,5 +1,7 @@
 import pytest
 
+from comments.tests.helpers import ensure_staff_groups
+
 from comments.models import CommentPolicy
 
 
@@ -28,3 +30,14 @@ def set_policy(policy, **changes):
     services.policy_save(policy=policy)
     bump_versions(("comments_policy", "all"))  # on_commit does not run inside a test transaction
     return policy
+
+
+@pytest.fixture(autouse=True)
+def _staff_groups(request):
+    """Groups and the policy row come from data migrations; a transactional test elsewhere on
+    the same worker may have flushed them, so put them back when they are missing."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    ensure_staff_groups()

@@ -2,6 +2,7 @@ import factory
 
 from articles.tests.factories import ArticleFactory
 from comments.models import BlockedTerm, Comment
+from comments.services import article_counts_refresh
 
 
 class CommentFactory(factory.django.DjangoModelFactory):
@@ -22,6 +23,13 @@ class CommentFactory(factory.django.DjangoModelFactory):
         pending = factory.Trait(state=Comment.State.PENDING)
         spam = factory.Trait(state=Comment.State.SPAM)
         removed = factory.Trait(state=Comment.State.REMOVED)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        # As every real write does: the article's count of approved comments follows.
+        if create:
+            article_counts_refresh(article_ids=[instance.article_id])
+            instance.article.refresh_from_db(fields=["comment_count"])
 
 
 def reply_to(parent: Comment, **kwargs) -> Comment:

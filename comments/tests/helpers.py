@@ -33,3 +33,29 @@ def links_in_last_mail(to: str) -> dict[str, str]:
         if match:
             found[kind] = match.group(1)
     return found
+
+
+def ensure_staff_groups() -> None:
+    """Put back the groups and the policy row the data migrations made, if a transactional
+    test on the same worker flushed them."""
+    from importlib import import_module
+
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+    from django.apps import apps
+
+    if Group.objects.filter(name="Moderator").exists():
+        return
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    staff = import_module("articles.migrations.0002_staff_groups").GROUPS
+    ours = import_module("comments.migrations.0002_moderator_group_and_policy")
+    wanted = {**staff, "Moderator": ours.MODERATOR}
+    wanted["Editor"] = [*wanted["Editor"], *ours.EDITOR_EXTRA]
+    for name, codes in wanted.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for app_label, codename in codes:
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    from comments.models import CommentPolicy
+
+    CommentPolicy.objects.get_or_create(pk=1)
