@@ -1,6 +1,27 @@
+import importlib
+
 import pytest
 
 from newsletter.tests.factories import NewsletterFactory
+
+_seed = importlib.import_module("newsletter.migrations.0002_manager_group_and_weekly_list")
+
+
+@pytest.fixture(autouse=True)
+def _newsletter_seed_data(db):
+    """The group and weekly list the data migration makes. A transactional test run earlier in
+    the same (xdist) worker flushes them, so make them again when they are missing."""
+    from django.contrib.auth.models import Group, Permission
+
+    from newsletter.models import Newsletter
+
+    group, made = Group.objects.get_or_create(name="Newsletter manager")
+    if made:
+        for app_label, codename in _seed.MANAGER_PERMISSIONS:
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    Newsletter.objects.get_or_create(
+        slug="7-days-in-china", defaults={"name": "7 Days in China", "cadence": "weekly on Wednesday", "is_default": True}
+    )
 
 
 @pytest.fixture

@@ -63,8 +63,8 @@ def test_bad_schedule_time_explains(client, manager, issue):
     assert "Enter the date and time" in response.content.decode()
 
 
-def test_writer_cannot_open_the_send_page(client, issue):
-    client.force_login(UserFactory(username="w", groups=["Writer"]))
+def test_staff_without_send_permission_cannot_open_the_send_page(client, issue):
+    client.force_login(UserFactory(username="w"))
     assert client.get(reverse("admin:newsletter_send_start", args=[issue.pk])).status_code == 403
 
 

@@ -135,8 +135,8 @@ def test_suppress_marks_bounced_and_keeps_a_complaint(weekly):
     assert subscriber.suppressed_reason == "Postmark — SpamComplaint"
 
 
-def test_writer_without_send_permission_cannot_start_a_send(weekly):
-    writer = UserFactory(groups=["Writer"])
+def test_staff_without_send_permission_cannot_start_a_send(weekly):
+    writer = UserFactory()
     send = SendFactory(newsletter=weekly)
     with pytest.raises(PermissionDenied):
         services.send_start(send=send, by=writer)
@@ -176,9 +176,10 @@ def test_digest_picks_the_weeks_articles_in_subscriber_regions_and_topics(weekly
     shanghai, beijing = RegionFactory(slug="shanghai"), RegionFactory(slug="beijing")
     xuhui = RegionFactory(slug="xuhui", parent=shanghai)
     food, news = TopicFactory(slug="food"), TopicFactory(slug="news")
-    in_shanghai = ArticleFactory(region=xuhui, topic=news)
-    food_in_beijing = ArticleFactory(region=beijing, topic=food)
-    other = ArticleFactory(region=beijing, topic=news)
+    recent = timezone.now() - timedelta(hours=2)
+    in_shanghai = ArticleFactory(region=xuhui, topic=news, published_at=recent)
+    food_in_beijing = ArticleFactory(region=beijing, topic=food, published_at=recent)
+    other = ArticleFactory(region=beijing, topic=news, published_at=recent)
     old = ArticleFactory(region=shanghai, topic=news, published_at=timezone.now() - timedelta(days=10))
     draft = ArticleFactory(region=shanghai, topic=news, draft=True)
     send, _ = services.digest_create(newsletter=weekly)
