@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from articles import permissions, services
 from articles.models import Article, ArticleAuthor, Author, Image, ReadMoreLink, Region, Rendition, Topic
-from articles.validators import ImageUploadField
+from magazine.validators import ImageUploadField
 
 # Uploads in every admin form get the image checks with messages that name the problem.
 IMAGE_UPLOADS = {models.ImageField: {"form_class": ImageUploadField}}

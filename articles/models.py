@@ -7,7 +7,7 @@ from taggit.managers import TaggableManager
 
 from articles.body import render_body
 from articles.querysets import ArticleQuerySet
-from articles.validators import validate_image_file
+from magazine.validators import validate_image_file
 
 
 class TaxonomyTerm(models.Model):
@@ -99,12 +99,25 @@ class Image(models.Model):
     caption = models.CharField(max_length=300, blank=True)
     credit = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What pages need of the renditions (format, width, height, file name), copied from the
+    # Rendition rows when they are made, so a card's <picture> costs no query of its own.
+    rendition_summary = models.JSONField(default=list, editable=False, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return self.title
+
+    def sources(self, fmt: str) -> list[dict]:
+        """The renditions of one format, narrowest first, each with its URL."""
+        from django.core.files.storage import default_storage
+
+        return [
+            {"width": r["width"], "height": r["height"], "url": default_storage.url(r["name"])}
+            for r in sorted(self.rendition_summary or [], key=lambda r: r["width"])
+            if r["format"] == fmt
+        ]
 
 
 class Rendition(models.Model):

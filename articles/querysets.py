@@ -25,12 +25,11 @@ class ArticleQuerySet(models.QuerySet):
         return self.order_by("-published_at", "-id")
 
     def with_cards(self):
-        """Everything a card shows (region, topic, image and its renditions) in fixed queries."""
-        from articles.models import Rendition
+        """Everything a card shows (region, topic, image and its renditions) in one query.
 
-        return self.select_related("region", "topic", "hero_image").prefetch_related(
-            Prefetch("hero_image__renditions", queryset=Rendition.objects.order_by("format", "width"))
-        )
+        The image's renditions come with it in ``Image.rendition_summary``.
+        """
+        return self.select_related("region", "topic", "hero_image")
 
     def with_bylines(self):
         from articles.models import ArticleAuthor

@@ -51,7 +51,7 @@ def create_renditions(image: Image) -> list[Rendition]:
     """Create the missing renditions of ``image``; safe to run twice or in two workers at once."""
     existing = {(r.width, r.format) for r in image.renditions.all()}
     if existing and all((w, f) in existing for w in rendition_widths(image) for f in Rendition.Format):
-        return list(image.renditions.all())
+        return store_summary(image)
     original = _open_upright(image)
     if (original.width, original.height) != (image.width, image.height):
         # Django reads the stored size from the file header, which ignores EXIF rotation;
@@ -76,13 +76,16 @@ def create_renditions(image: Image) -> list[Rendition]:
         except IntegrityError:
             # Another worker made the same rendition first; keep theirs.
             rendition.file.delete(save=False)
-    return list(image.renditions.all())
+    return store_summary(image)
 
 
-def delete_renditions(image: Image) -> int:
-    count = 0
-    for rendition in image.renditions.all():
-        rendition.file.delete(save=False)
-        rendition.delete()
-        count += 1
-    return count
+def store_summary(image: Image) -> list[Rendition]:
+    """Copy the rendition rows into ``Image.rendition_summary``, which pages read."""
+    renditions = list(Rendition.objects.filter(image=image).order_by("format", "width"))
+    summary = [
+        {"format": r.format, "width": r.width, "height": r.height, "name": r.file.name} for r in renditions
+    ]
+    if summary != image.rendition_summary:
+        Image.objects.filter(pk=image.pk).update(rendition_summary=summary)
+        image.rendition_summary = summary
+    return renditions

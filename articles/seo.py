@@ -11,9 +11,8 @@ def _image_url(article: Article, request) -> str | None:
     image = article.hero_image
     if image is None:
         return None
-    renditions = [r for r in image.renditions.all() if r.format == "jpeg"]
-    file = renditions[-1].file if renditions else image.file
-    return request.build_absolute_uri(file.url)
+    jpeg = image.sources("jpeg")
+    return request.build_absolute_uri(jpeg[-1]["url"] if jpeg else image.file.url)
 
 
 def article_image_url(article: Article, request) -> str | None:

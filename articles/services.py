@@ -128,6 +128,7 @@ def image_save(*, image: Image, by=None, file_replaced: bool = False) -> Image:
     stale = list(image.renditions.all()) if file_replaced and image.pk else []
     if stale:
         Rendition.objects.filter(pk__in=[r.pk for r in stale]).delete()
+        image.rendition_summary = []
     image.save()
 
     def after_commit():

@@ -35,7 +35,7 @@ def _article_detail_queryset():
     return (
         Article.objects.with_bylines()
         .select_related("region", "topic", "hero_image")
-        .prefetch_related("hero_image__renditions", "tags")
+        .prefetch_related("tags")
     )
 
 

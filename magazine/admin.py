@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 
 from magazine import services
 from magazine.models import CityEdition, Edition, SiteSettings
+from magazine.validators import ImageUploadField
 
 
 @admin.register(SiteSettings)
@@ -36,13 +37,6 @@ class CityEditionAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-def _image_upload_field():
-    # The article app's image field names the problem with an upload (size, SVG, damage).
-    from articles.validators import ImageUploadField
-
-    return ImageUploadField
-
-
 @admin.register(Edition)
 class EditionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "city", "issue_month", "published", "page_count", "download_count", "cover_thumbnail"]
@@ -54,7 +48,7 @@ class EditionAdmin(admin.ModelAdmin):
     readonly_fields = ["download_count", "created_at", "updated_at"]
     fields = ["city", "issue_month", "title", "cover", "pdf", "page_count", "published", *readonly_fields]
     actions = ["show_in_archive", "hide_from_archive"]
-    formfield_overrides = {models.ImageField: {"form_class": _image_upload_field()}}
+    formfield_overrides = {models.ImageField: {"form_class": ImageUploadField}}
 
     @admin.display(description="Cover")
     def cover_thumbnail(self, obj):

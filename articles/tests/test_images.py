@@ -14,7 +14,7 @@ from PIL import Image as PILImage
 from articles.models import Author, Image
 from articles.tests.admin_helpers import ADMIN_PASSWORD
 from articles.tests.factories import UserFactory, image_bytes
-from articles.validators import validate_image_file
+from magazine.validators import validate_image_file
 
 pytestmark = pytest.mark.django_db
 
