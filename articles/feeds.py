@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from articles import selectors
 from articles.models import Region, Topic
@@ -11,7 +11,30 @@ from articles.models import Region, Topic
 FEED_SIZE = 30
 
 
+class RssWithCommentCounts(Rss201rev2Feed):
+    """RSS 2.0 with each item's approved comment count (the Slash module's slash:comments)."""
+
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:slash": "http://purl.org/rss/1.0/modules/slash/"}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("slash:comments", str(item["comment_count"]))
+
+
+class AtomWithCommentCounts(Atom1Feed):
+    """Atom with each entry's approved comment count (RFC 4685's thr:total)."""
+
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:thr": "http://purl.org/syndication/thread/1.0"}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("thr:total", str(item["comment_count"]))
+
+
 class LatestRss(Feed):
+    feed_type = RssWithCommentCounts
     def title(self, obj=None):
         return f"{settings.SITE_NAME}: latest"
 
@@ -39,9 +62,12 @@ class LatestRss(Feed):
     def item_categories(self, item):
         return [item.region.name, item.topic.name]
 
+    def item_extra_kwargs(self, item):
+        return {"comment_count": item.comment_count}
+
 
 class LatestAtom(LatestRss):
-    feed_type = Atom1Feed
+    feed_type = AtomWithCommentCounts
     subtitle = LatestRss.description
 
 
@@ -63,7 +89,7 @@ class RegionRss(LatestRss):
 
 
 class RegionAtom(RegionRss):
-    feed_type = Atom1Feed
+    feed_type = AtomWithCommentCounts
     subtitle = RegionRss.description
 
 
@@ -76,5 +102,5 @@ class TopicRss(RegionRss):
 
 
 class TopicAtom(TopicRss):
-    feed_type = Atom1Feed
+    feed_type = AtomWithCommentCounts
     subtitle = TopicRss.description

@@ -249,6 +249,13 @@ class Article(models.Model):
         )
 
     @property
+    def was_updated(self) -> bool:
+        """Edited more than an hour after it went live: worth an "Updated" line for readers."""
+        if not (self.published_at and self.updated_at):
+            return False
+        return (self.updated_at - self.published_at).total_seconds() > 3600
+
+    @property
     def display_title(self) -> str:
         return self.seo_title or self.title
 

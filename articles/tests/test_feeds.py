@@ -89,3 +89,15 @@ def test_health_check_reports_database_and_cache(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+def test_feeds_carry_each_articles_approved_comment_count(client, content):
+    from articles.models import Article
+
+    Article.objects.filter(pk=content["sh_food"].pk).update(comment_count=7)
+    rss = ET.fromstring(client.get(reverse("articles:feed_latest_rss")).content)
+    counts = [item.findtext("{http://purl.org/rss/1.0/modules/slash/}comments") for item in rss.iter("item")]
+    assert counts == ["7", "0"]
+    atom = ET.fromstring(client.get(reverse("articles:feed_region_atom", args=["shanghai"])).content)
+    totals = [entry.findtext("{http://purl.org/syndication/thread/1.0}total") for entry in atom.iter(f"{ATOM}entry")]
+    assert totals == ["7"]

@@ -239,3 +239,11 @@ def test_seed_draws_hero_images_with_every_rendition():
     first, second = (image.file.open("rb").read() for image in images)
     assert first != second
     assert set(Article.objects.values_list("hero_image", flat=True)) <= {image.pk for image in images}
+
+
+@pytest.mark.django_db
+def test_back_dated_demo_articles_were_last_edited_when_they_went_live(hero_pool):
+    seed("--articles", "12")
+    live = Article.objects.published()
+    assert live.exists()
+    assert not [a for a in live if a.was_updated or a.created_at != a.published_at]

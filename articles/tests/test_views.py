@@ -256,3 +256,13 @@ def test_pages_carry_a_content_security_policy(client):
     response = client.get("/")
     policy = response["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "script-src 'self'" in policy and "object-src 'none'" in policy
+
+
+def test_updated_line_shows_only_for_real_later_edits(client):
+    published = timezone.now() - timedelta(days=2)
+    fresh = ArticleFactory(published_at=published)
+    Article.objects.filter(pk=fresh.pk).update(updated_at=published + timedelta(minutes=5))
+    edited = ArticleFactory(published_at=published)
+    Article.objects.filter(pk=edited.pk).update(updated_at=published + timedelta(hours=5))
+    assert 'class="updated"' not in client.get(fresh.get_absolute_url()).content.decode()
+    assert 'class="updated"' in client.get(edited.get_absolute_url()).content.decode()

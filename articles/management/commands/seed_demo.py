@@ -354,6 +354,11 @@ class DemoSeeder:
         with transaction.atomic():
             self._unique_slugs(plans)
             Article.objects.bulk_create([plan.article for plan in plans], batch_size=500)
+            # bulk_create stamps "now" on the automatic times; a back-dated demo article was
+            # written and last edited when it went live, so no false "Updated" line shows.
+            Article.objects.filter(
+                pk__in=[plan.article.pk for plan in plans], published_at__lte=timezone.now()
+            ).update(created_at=F("published_at"), updated_at=F("published_at"))
             bylines = [
                 ArticleAuthor(article_id=plan.article.pk, author_id=author_id, sort_order=order)
                 for plan in plans
