@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -312,3 +314,30 @@ class ReadMoreLink(models.Model):
     def clean(self):
         if self.article_id and self.article_id == self.target_id:
             raise ValidationError({"target": "An article cannot recommend itself."})
+
+
+class SearchDocument(models.Model):
+    """The plain text of an article that site search reads, one row per article.
+
+    Written only by ``articles.search`` (which also keeps the database's full-text index in
+    step: a weighted tsvector with a GIN index on PostgreSQL, an FTS5 table on SQLite).
+    Drafts and scheduled articles have a document too; search keeps to published articles
+    when it runs, so an article becomes findable the moment its publish time arrives.
+    """
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    title = models.TextField(blank=True)
+    standfirst = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    tags = models.TextField(blank=True)
+    authors = models.TextField(blank=True)
+    # PostgreSQL only: always NULL on SQLite, whose index is the FTS5 table.
+    vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        indexes = [GinIndex(fields=["vector"], name="searchdoc_vector_gin")]
+
+    def __str__(self):
+        return self.title
