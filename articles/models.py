@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from simple_history import register as simple_history_register
 from taggit.managers import TaggableManager
 
 from articles.body import render_body
@@ -341,3 +342,58 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ArticleViewDay(models.Model):
+    """Page views of one article on one day (site time zone), folded in from the cache counters.
+
+    Views are counted in the cache as they happen (``articles.page_views``) and added here by
+    ``services.page_views_fold``, so a page view never writes to the database.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="view_days")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "-views"]
+        constraints = [models.UniqueConstraint(fields=["article", "day"], name="unique_article_view_day")]
+        indexes = [models.Index(fields=["day", "article"], name="article_view_day_idx")]
+        verbose_name = "page views on a day"
+        verbose_name_plural = "page views by day"
+
+    def __str__(self):
+        return f"{self.article_id} on {self.day}: {self.views}"
+
+
+class ArticleRedirect(models.Model):
+    """An address an article used to have; readers who follow it get a 301 to the current one.
+
+    Written by the article services whenever a saved or published article's slug, region or
+    date changes; removed when an article takes the address again, so no redirect can loop.
+    """
+
+    old_path = models.CharField(max_length=400, unique=True)
+    old_slug = models.SlugField(max_length=200, db_index=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="old_paths")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "old article address"
+        verbose_name_plural = "old article addresses"
+
+    def __str__(self):
+        return f"{self.old_path} → article {self.article_id}"
+
+
+# Every save of an article keeps a revision: who, when, and the fields as they were. Derived
+# fields (the rendered body) and counters kept by their own services are left out, so a
+# restore never rolls back a comment or share count.
+simple_history_register(
+    Article,
+    excluded_fields=["body_html", "body_blocks", "comment_count", "share_count", "created_at", "updated_at"],
+    user_related_name="article_revisions",
+    verbose_name="article revision",
+    verbose_name_plural="article revisions",
+)
