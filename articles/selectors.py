@@ -133,3 +133,22 @@ def navigation() -> dict[str, list]:
         }
         cache.set(key, nav, 3600)
     return nav
+
+
+def next_scheduled_publish() -> float | None:
+    """When the next scheduled article goes live (a Unix time), or None; cached until a write.
+
+    Cached pages that list articles may not outlive this moment (``pagecache.expires_by``).
+    """
+    key = f"next-scheduled:{cache_version('articles', 'all')}"
+    found = cache.get(key)
+    if found is None or (found and found <= timezone.now().timestamp()):
+        when = (
+            Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+            .order_by("published_at")
+            .values_list("published_at", flat=True)
+            .first()
+        )
+        found = when.timestamp() if when else 0
+        cache.set(key, found, settings.PAGE_CACHE_SECONDS)
+    return found or None

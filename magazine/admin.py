@@ -28,6 +28,9 @@ class SiteSettingsAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        services.site_settings_save(site_settings=obj)
+
 
 @admin.register(CityEdition)
 class CityEditionAdmin(admin.ModelAdmin):

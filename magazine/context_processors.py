@@ -3,6 +3,7 @@ from django.utils.functional import SimpleLazyObject
 
 from articles.selectors import navigation
 from magazine.models import SiteSettings
+from magazine.pagecache import depends_on
 from magazine.selectors import latest_edition
 
 
@@ -12,6 +13,7 @@ def site_chrome(request):
     Each piece is cached site-wide under its own version key, so a page pays for them only
     when an editor has just changed one.
     """
+    depends_on(("taxonomy", "all"), ("editions", "all"), ("sitesettings", "all"))
     return {
         "nav": SimpleLazyObject(navigation),
         "site_name": settings.SITE_NAME,

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 
 from magazine.cache import bump_versions
-from magazine.models import Edition
+from magazine.models import Edition, SiteSettings
 from magazine.validators import count_pdf_pages
 
 
@@ -22,3 +22,10 @@ def edition_save(*, edition: Edition) -> Edition:
 
 def edition_record_download(*, edition: Edition) -> None:
     Edition.objects.filter(pk=edition.pk).update(download_count=F("download_count") + 1)
+
+
+def site_settings_save(*, site_settings: SiteSettings) -> SiteSettings:
+    site_settings.full_clean()
+    site_settings.save()
+    transaction.on_commit(lambda: bump_versions(("sitesettings", "all")))
+    return site_settings

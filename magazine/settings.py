@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -82,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After sessions, auth, messages and CSRF: it decides from them who may get a cached page.
+    "magazine.pagecache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "magazine.urls"
@@ -98,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "magazine.context_processors.site_chrome",
+                "magazine.pagecache.csrf_placeholder",
             ],
         },
     },
@@ -208,6 +212,10 @@ ARTICLES_PER_PAGE = 12
 MORE_NEWS_LIMIT = 6
 ICYMI_DAYS = 21
 DISCOVERY_CACHE_SECONDS = 60
+# Anonymous reader pages are cached (magazine/pagecache.py); writes re-render exactly the pages
+# they affect through version keys, so this is only an upper bound on an entry's life.
+PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", not TESTING)
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
 # --- Reader comments (comments/). The client IP is REMOTE_ADDR: a reverse proxy in front of
 # the site must set it to the reader's address (e.g. uWSGI/gunicorn behind nginx with

@@ -15,11 +15,13 @@ from django.views.decorators.http import require_GET
 
 from articles import selectors
 from magazine import selectors as archive_selectors
-from magazine import services
+from magazine import pagecache, services
 from magazine.models import CityEdition, Edition, SiteSettings
 
 
 def home(request):
+    pagecache.depends_on(("articles", "all"))
+    pagecache.expires_by(selectors.next_scheduled_publish())
     lead = selectors.lead_story()
     shown = [lead.pk] if lead else []
     by_region = selectors.latest_by_region(per=4, exclude_ids=shown)
@@ -34,6 +36,7 @@ def home(request):
 
 @require_GET
 def robots_txt(request):
+    pagecache.depends_on(("site", "all"))
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
@@ -87,6 +90,7 @@ def _year(value: str | None) -> int | None:
 
 def edition_archive(request):
     """Every published print issue, newest first, filtered by city edition and year."""
+    pagecache.depends_on(("editions", "all"))
     city_slug = request.GET.get("city") or None
     city = get_object_or_404(CityEdition, slug=city_slug) if city_slug else None
     year = _year(request.GET.get("year"))
@@ -118,6 +122,7 @@ def _edition(city: str, month: str) -> Edition:
 
 
 def edition_detail(request, city: str, month: str):
+    pagecache.depends_on(("editions", "all"))
     edition = _edition(city, month)
     more = archive_selectors.archive(city=edition.city).exclude(pk=edition.pk)[:6]
     return render(

@@ -1,0 +1,225 @@
+"""The anonymous page cache: reader pages served from the cache, never stale.
+
+A page is rendered once and stored with the *versions* of everything it showed (an
+article, a region, the menus ...). Views and context processors name those things with
+``depends_on(("region", 3), ...)`` while they render; writes bump the versions
+(``magazine.cache.bump_versions``). On every request the stored versions are compared with
+the current ones in one ``get_many``: if any moved, the page is rendered again. Nothing is
+ever flushed, and a publish is seen at once by every process that shares the cache.
+
+What is cached: GET/HEAD requests for the URL names in ``CACHEABLE`` by readers with no
+session and no pending messages (staff, commenters with a session and anyone just shown a
+message see fresh pages), answered 200. The key is the path plus the query parameters the
+pages use (``QUERY_KEYS``); any other parameter (``?utm_source=…``, ``?x=random``) is left out
+of the key, so it can neither fill the cache nor bypass it.
+
+Forms on cached pages still carry a valid CSRF token: pages are stored with a marker in its
+place, and every response gets the reader's own token put in (setting their CSRF cookie).
+Responses carry an ETag and Last-Modified and answer conditional GETs with 304 (through
+``ConditionalGetMiddleware``). A scheduled article's publish time is the latest moment any
+entry made before it may be served: a page can never miss an article whose time has come.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import time
+from importlib import import_module
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.urls import Resolver404, resolve
+from django.utils.http import http_date
+
+from magazine.cache import cache_versions
+
+CSRF_MARKER = "csrf-token-for-this-reader"
+
+CACHEABLE = {
+    "home",
+    "edition_archive",
+    "edition",
+    "robots",
+    "sitemap",
+    "django.contrib.sitemaps.views.sitemap",
+    "news_sitemap",
+    "articles:article",
+    "articles:region",
+    "articles:region_topic",
+    "articles:topic",
+    "articles:author",
+    "articles:tag",
+    "articles:feed_latest_rss",
+    "articles:feed_latest_atom",
+    "articles:feed_region_rss",
+    "articles:feed_region_atom",
+    "articles:feed_topic_rss",
+    "articles:feed_topic_atom",
+}
+QUERY_KEYS = ("page", "city", "year")
+STORED_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Content-Disposition")
+
+
+class _Render:
+    """What one rendering depends on, collected while the view runs."""
+
+    def __init__(self):
+        self.deps: set[tuple[str, object]] = set()
+        self.expires: float | None = None
+        self.on_serve: list[tuple[str, tuple]] = []
+
+
+_current: contextvars.ContextVar[_Render | None] = contextvars.ContextVar("page_render", default=None)
+
+
+def depends_on(*pairs: tuple[str, object]) -> None:
+    """Name what the page being rendered shows; a bump of any of these versions re-renders it."""
+    render = _current.get()
+    if render is not None:
+        render.deps.update(pairs)
+
+
+def expires_by(timestamp: float | None) -> None:
+    """The page may not be served from the cache after ``timestamp`` (a Unix time)."""
+    render = _current.get()
+    if render is not None and timestamp is not None:
+        render.expires = timestamp if render.expires is None else min(render.expires, timestamp)
+
+
+def on_serve(function_path: str, *args) -> None:
+    """Call ``function_path(request, *args)`` every time the page is served from the cache.
+
+    For side effects a cache hit must not skip, such as counting a page view. The view does
+    the same work itself when it renders.
+    """
+    render = _current.get()
+    if render is not None:
+        render.on_serve.append((function_path, args))
+
+
+def is_rendering_for_cache(request) -> bool:
+    return getattr(request, "_page_cache_render", False)
+
+
+def csrf_placeholder(request) -> dict:
+    """Context processor: on a page rendered for the cache, forms get a marker for the token."""
+    if is_rendering_for_cache(request):
+        return {"csrf_token": CSRF_MARKER}
+    return {}
+
+
+def _url_name(request) -> str | None:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return match.view_name
+
+
+def cache_key(request) -> str:
+    params = [(name, request.GET.get(name, "")[:20]) for name in QUERY_KEYS if request.GET.get(name)]
+    raw = f"{request.method == 'HEAD' and 'GET' or request.method}:{request.get_host()}:{request.path}?{params}"
+    return "page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _candidate(request) -> bool:
+    if not getattr(settings, "PAGE_CACHE_ENABLED", True):
+        return False
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+        return False
+    return _url_name(request) in CACHEABLE
+
+
+def _call(function_path: str, request, args) -> None:
+    module, _, name = function_path.rpartition(".")
+    getattr(import_module(module), name)(request, *args)
+
+
+class PageCacheMiddleware:
+    """Place after the authentication, message and CSRF middleware (see settings.MIDDLEWARE)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _candidate(request):
+            return self.get_response(request)
+        key = cache_key(request)
+        entry = cache.get(key)
+        if entry is not None and self._fresh(entry):
+            for function_path, args in entry["on_serve"]:
+                _call(function_path, request, args)
+            return self._finish(request, self._response(entry), entry, "hit")
+        render = _Render()
+        token = _current.set(render)
+        request._page_cache_render = True
+        try:
+            response = self.get_response(request)
+        finally:
+            _current.reset(token)
+        if not self._storable(request, response, render):
+            if CSRF_MARKER.encode() in getattr(response, "content", b""):
+                self._fill_csrf(request, response)
+            return response
+        deps = sorted(render.deps, key=str)
+        entry = {
+            "content": response.content,
+            "headers": {name: response[name] for name in STORED_HEADERS if response.has_header(name)},
+            "deps": deps,
+            "versions": cache_versions(*deps),
+            "expires": render.expires,
+            "on_serve": render.on_serve,
+            "created": time.time(),
+            "etag": '"%s"' % hashlib.md5(response.content, usedforsecurity=False).hexdigest(),
+        }
+        timeout = settings.PAGE_CACHE_SECONDS
+        if render.expires is not None:
+            timeout = max(1, min(timeout, int(render.expires - time.time())))
+        cache.set(key, entry, timeout)
+        return self._finish(request, response, entry, "miss")
+
+    @staticmethod
+    def _fresh(entry) -> bool:
+        if entry["expires"] is not None and time.time() >= entry["expires"]:
+            return False
+        return cache_versions(*entry["deps"]) == entry["versions"]
+
+    @staticmethod
+    def _storable(request, response, render) -> bool:
+        if response.status_code != 200 or response.streaming or not render.deps:
+            return False
+        if response.has_header("Set-Cookie") or response.cookies:
+            return False
+        cache_control = response.get("Cache-Control", "")
+        if "private" in cache_control or "no-store" in cache_control:
+            return False
+        user = getattr(request, "user", None)
+        return not (user is not None and user.is_authenticated)
+
+    @staticmethod
+    def _response(entry) -> HttpResponse:
+        response = HttpResponse(entry["content"])
+        for name, value in entry["headers"].items():
+            response[name] = value
+        return response
+
+    def _finish(self, request, response, entry, outcome: str):
+        response["ETag"] = entry["etag"]
+        response["Last-Modified"] = http_date(entry["created"])
+        response["Cache-Control"] = "private, no-cache"
+        response["X-Page-Cache"] = outcome
+        self._fill_csrf(request, response)
+        return response
+
+    @staticmethod
+    def _fill_csrf(request, response) -> None:
+        marker = CSRF_MARKER.encode()
+        if marker in response.content:
+            response.content = response.content.replace(marker, get_token(request).encode())
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))

@@ -1,0 +1,158 @@
+"""The anonymous page cache: served from the cache, and re-rendered exactly when it must be."""
+
+import datetime
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import services
+from articles.tests.factories import ArticleFactory, RegionFactory, TopicFactory, UserFactory
+from magazine.tests.factories import CityEditionFactory, EditionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.PAGE_CACHE_ENABLED = True
+
+
+@pytest.fixture
+def publish(django_capture_on_commit_callbacks):
+    editor = UserFactory(groups=["Editor"])
+
+    def run(article, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.article_publish(article=article, by=editor, **kwargs)
+
+    return run
+
+
+def outcome(response):
+    return response.get("X-Page-Cache")
+
+
+def test_a_readers_second_visit_is_served_from_the_cache(client):
+    ArticleFactory(title="First story")
+    assert outcome(client.get("/")) == "miss"
+    second = client.get("/")
+    assert outcome(second) == "hit"
+    assert "First story" in second.content.decode()
+
+
+def test_the_cached_home_page_costs_no_query(client, django_assert_num_queries):
+    ArticleFactory()
+    client.get("/")
+    with django_assert_num_queries(0):
+        assert outcome(client.get("/")) == "hit"
+
+
+def test_publishing_re_renders_the_home_page_at_once(client, publish):
+    region = RegionFactory()
+    ArticleFactory(region=region, title="Old news")
+    client.get("/")
+    draft = ArticleFactory(region=region, draft=True, title="Breaking news")
+    publish(draft)
+    response = client.get("/")
+    assert outcome(response) == "miss"
+    assert "Breaking news" in response.content.decode()
+
+
+def test_a_scheduled_article_appears_when_its_time_arrives(client, publish, monkeypatch):
+    ArticleFactory(title="Already out")
+    scheduled = ArticleFactory(draft=True, title="Tomorrow's story")
+    publish(scheduled, at=timezone.now() + timedelta(minutes=30))
+    assert "Tomorrow&#x27;s story" not in client.get("/").content.decode()
+    assert outcome(client.get("/")) == "hit"
+    later = timezone.now() + timedelta(minutes=31)
+    monkeypatch.setattr("magazine.pagecache.time.time", lambda: later.timestamp())
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    response = client.get("/")
+    assert outcome(response) == "miss"
+    assert "Tomorrow&#x27;s story" in response.content.decode()
+
+
+def test_unknown_query_parameters_share_the_cached_page_and_add_no_entry(client):
+    from django.core.cache import cache
+
+    ArticleFactory()
+    client.get("/")
+    for n in range(5):
+        assert outcome(client.get("/", {"x": f"random{n}", "utm_source": "wechat"})) == "hit"
+    page_keys = [k for k in getattr(cache, "_cache", {}) if ":page:" in str(k)]
+    if page_keys:  # local-memory cache: one entry only
+        assert len(page_keys) == 1
+
+
+def test_logged_in_staff_bypass_the_cache_and_see_the_staff_bar(client):
+    ArticleFactory()
+    Client().get("/")  # a reader warms the cache
+    client.force_login(UserFactory(is_staff=True))
+    response = client.get("/")
+    assert outcome(response) is None
+    assert "staff-bar" in response.content.decode()
+
+
+def test_a_reader_who_has_a_session_gets_fresh_pages(client):
+    ArticleFactory()
+    client.get("/")
+    client.cookies["sessionid"] = "anything"
+    assert outcome(client.get("/")) is None
+
+
+def test_conditional_get_with_the_etag_answers_304(client):
+    ArticleFactory()
+    first = client.get("/")
+    etag = first["ETag"]
+    assert first["Last-Modified"]
+    assert client.get("/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get("/", HTTP_IF_NONE_MATCH='"bogus"').status_code == 200
+    assert client.get("/", HTTP_IF_NONE_MATCH="garbage, *, ,").status_code in (200, 304)
+
+
+def test_forms_on_cached_pages_carry_a_working_csrf_token_for_each_reader(settings):
+    ArticleFactory()
+    first_reader = Client(enforce_csrf_checks=True)
+    first_reader.get("/")
+    second_reader = Client(enforce_csrf_checks=True)
+    response = second_reader.get("/")
+    assert outcome(response) == "hit"
+    html = response.content.decode()
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert tokens, "the home page has a form"
+    assert "csrf-token-for-this-reader" not in html
+    assert settings.CSRF_COOKIE_NAME in response.cookies
+
+
+def test_a_new_print_edition_re_renders_pages_showing_the_latest_issue(client, django_capture_on_commit_callbacks):
+    from magazine import services as magazine_services
+
+    city = CityEditionFactory(slug="shanghai")
+    EditionFactory(city=city, issue_month=datetime.date(2026, 10, 1), title="October issue")
+    client.get(reverse("edition_archive"))
+    edition = EditionFactory.build(city=city, issue_month=datetime.date(2026, 11, 1), title="November issue")
+    with django_capture_on_commit_callbacks(execute=True):
+        magazine_services.edition_save(edition=edition)
+    response = client.get(reverse("edition_archive"))
+    assert outcome(response) == "miss"
+    assert "November issue" in response.content.decode()
+
+
+def test_renaming_a_region_re_renders_pages_with_the_menu(client, django_capture_on_commit_callbacks):
+    region = RegionFactory(name="Shanghai", slug="shanghai")
+    ArticleFactory(region=region, topic=TopicFactory())
+    client.get("/")
+    region.name = "Shanghai & around"
+    region.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.taxonomy_changed(term=region)
+    assert "Shanghai &amp; around" in client.get("/").content.decode()
+
+
+def test_post_requests_and_error_pages_are_never_cached(client):
+    assert client.get("/region/nowhere/").status_code == 404
+    assert outcome(client.get("/region/nowhere/")) is None
