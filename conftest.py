@@ -19,3 +19,15 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests (live server, browser) flush the database when they end, which would
+    also remove what data migrations made (staff groups, the default newsletter): give every such
+    test a serialized rollback, so the database is as migrations left it for the tests after it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(
+                pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}), append=False
+            )

@@ -7,6 +7,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from articles import selectors
 from articles.models import Region, Topic
+from magazine import pagecache
 
 FEED_SIZE = 30
 
@@ -45,6 +46,8 @@ class LatestRss(Feed):
         return f"The newest articles from {settings.SITE_NAME}."
 
     def items(self, obj=None):
+        pagecache.depends_on(("articles", "all"))
+        pagecache.expires_by(selectors.next_scheduled_publish())
         return selectors.latest(limit=FEED_SIZE)
 
     def item_title(self, item):
@@ -85,6 +88,8 @@ class RegionRss(LatestRss):
         return obj.description or f"The newest articles from {obj.name}."
 
     def items(self, obj=None):
+        pagecache.depends_on(("region", obj.pk))
+        pagecache.expires_by(selectors.next_scheduled_publish())
         return selectors.region_articles(region=obj)[:FEED_SIZE]
 
 
@@ -98,6 +103,8 @@ class TopicRss(RegionRss):
         return get_object_or_404(Topic, slug=slug)
 
     def items(self, obj=None):
+        pagecache.depends_on(("topic", obj.pk))
+        pagecache.expires_by(selectors.next_scheduled_publish())
         return selectors.topic_articles(topic=obj)[:FEED_SIZE]
 
 
