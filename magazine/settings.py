@@ -146,6 +146,8 @@ if REDIS_URL:
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    # Sessions in Redis too, so every app server sharing it knows every signed-in user.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -216,6 +218,8 @@ DISCOVERY_CACHE_SECONDS = 60
 # they affect through version keys, so this is only an upper bound on an entry's life.
 PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", not TESTING)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# /bench/floor/ (a view returning a fixed string) exists only with BENCH_FLOOR=1, for bench/pages.
+BENCH_FLOOR = env_bool("BENCH_FLOOR")
 
 # --- Reader comments (comments/). The client IP is REMOTE_ADDR: a reverse proxy in front of
 # the site must set it to the reader's address (e.g. uWSGI/gunicorn behind nginx with
