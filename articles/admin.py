@@ -64,6 +64,9 @@ class AuthorAdmin(admin.ModelAdmin):
     def article_count(self, obj):
         return obj._article_count
 
+    def save_model(self, request, obj, form, change):
+        services.author_save(author=obj)
+
 
 class RenditionInline(admin.TabularInline):
     """The resized copies, for checking; they are made by the renditions task, not by hand."""

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from articles import permissions
-from articles.models import Article, Image, Region, Rendition, Topic
+from articles import permissions, search
+from articles.models import Article, Author, Image, Region, Rendition, Topic
 from magazine.cache import bump_versions
 
 
@@ -48,6 +48,7 @@ def article_save(*, article: Article, by, previous: Article | None = None) -> Ar
     article.save()
     # Both the old and the new region/topic pages show or showed the article.
     transaction.on_commit(lambda: _bump_for(*(a for a in (article, previous) if a is not None)))
+    transaction.on_commit(lambda: search.index_articles([article.pk]))
     return article
 
 
@@ -74,6 +75,8 @@ def article_publish(*, article: Article, by, at: datetime | None = None) -> Arti
     article.full_clean()
     article.save(update_fields=["status", "published_at", "updated_at"])
     transaction.on_commit(lambda: _bump_for(article))
+    # Search reads the publish state when it runs; this only makes sure a document exists.
+    transaction.on_commit(lambda: search.index_articles([article.pk]))
     return article
 
 
@@ -145,3 +148,13 @@ def image_save(*, image: Image, by=None, file_replaced: bool = False) -> Image:
 def article_save_related_done(*, article: Article) -> None:
     """Bylines, tags and read-more links changed: pages showing the article must refresh."""
     transaction.on_commit(lambda: _bump_for(article))
+    transaction.on_commit(lambda: search.index_articles([article.pk]))
+
+
+def author_save(*, author: Author) -> Author:
+    """Save an author; a new name reaches the search documents of every article in their byline."""
+    stored_name = Author.objects.filter(pk=author.pk).values_list("name", flat=True).first() if author.pk else None
+    author.save()
+    if stored_name is not None and stored_name != author.name:
+        transaction.on_commit(lambda: search.index_author_articles(author.pk))
+    return author

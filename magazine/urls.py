@@ -4,7 +4,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from articles.sitemaps import sitemaps
+from articles.sitemaps import NewsSitemap, sitemaps
 from magazine import views
 
 admin.site.site_header = f"{settings.SITE_NAME} admin"
@@ -24,7 +24,14 @@ urlpatterns = [
         views.edition_download,
         name="edition_download",
     ),
+    path("search/", views.search, name="search"),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": sitemaps}, name="sitemap"),
+    path(
+        "sitemap-news.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": {"news": NewsSitemap}, "template_name": "sitemaps/news.xml"},
+        name="news_sitemap",
+    ),
     path(
         "sitemap-<section>.xml",
         sitemap_views.sitemap,

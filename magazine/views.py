@@ -13,7 +13,11 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from django.conf import settings
+
+from articles import search as site_search
 from articles import selectors
+from magazine.forms import SearchForm
 from magazine import selectors as archive_selectors
 from magazine import pagecache, services
 from magazine.models import CityEdition, Edition, SiteSettings
@@ -144,3 +148,29 @@ def edition_download(request, city: str, month: str):
     if request.method == "GET":
         services.edition_record_download(edition=edition)
     return FileResponse(handle, as_attachment=True, filename=edition.download_name, content_type="application/pdf")
+
+
+@require_GET
+def search(request):
+    """Site search: ranked results for the reader's words, filtered by region, topic and dates."""
+    form = SearchForm(request.GET, nav=selectors.navigation())
+    query = site_search.parse_query(request.GET.get("q", ""))
+    page = None
+    if form.is_valid() and query:
+        data = form.cleaned_data
+        results = site_search.search(
+            query, region=data["region"], topic=data["topic"], date_from=data["date_from"], date_to=data["date_to"]
+        )
+        paginator = Paginator(results, getattr(settings, "SEARCH_RESULTS_PER_PAGE", settings.ARTICLES_PER_PAGE))
+        try:
+            page = paginator.page(request.GET.get("page") or 1)
+        except InvalidPage as exc:
+            raise Http404("No such page of search results.") from exc
+    context = {
+        "form": form,
+        "query": query,
+        "page_obj": page,
+        "hits": page.object_list if page else [],
+        "canonical_url": request.build_absolute_uri(reverse("search")),
+    }
+    return render(request, "magazine/search.html", context)

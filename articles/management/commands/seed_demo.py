@@ -25,6 +25,7 @@ from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
 from articles import demo_content as content
+from articles import search
 from articles.body import render_body
 from articles.models import Article, ArticleAuthor, Author, Image, ReadMoreLink, Region, Rendition, Topic
 from articles.renditions import create_renditions, rendition_widths
@@ -96,6 +97,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"The demo magazine is already loaded; nothing to add ({_duration(elapsed)}).")
         self.stdout.write("Site now has " + ", ".join(f"{count:,} {name}" for name, count in totals.items()) + ".")
+        # bulk_create skips the services that index articles: index what is still missing.
+        search.index_missing(batch_size=batch_size, say=self._say if verbosity >= 1 else None)
 
     def _say(self, message: str) -> None:
         self.stdout.write(message)

@@ -1,0 +1,517 @@
+"""Site search: the full-text index of articles and the queries that read it.
+
+One interface, one class per database:
+
+- ``PostgresSearch``: a weighted ``tsvector`` in ``SearchDocument.vector`` with a GIN index,
+  queried with ``websearch_to_tsquery`` and ranked with ``ts_rank`` (``SearchQuery`` /
+  ``SearchRank``), snippets from ``ts_headline``.
+- ``SQLiteSearch``: an FTS5 table over ``SearchDocument`` (external content, kept in step by
+  triggers the migration made), ranked with ``bm25()``, snippets from ``snippet()``.
+
+Writes: ``index_articles(ids)`` makes or refreshes the documents of those articles, ``remove(ids)``
+drops them (deleting an article drops its document too, by cascade). Reads:
+``search(query, region=, topic=, date_from=, date_to=)`` returns a lazy, sliceable
+``SearchResults`` that a ``Paginator`` can page through: ``count()`` is one query, a page of
+hits (ids, rank, snippet and the article with what its card needs) is two, whatever its size.
+
+Only articles live by ``Article.objects.published()`` are ever returned; documents of drafts
+and scheduled articles are kept, and the publish rule is applied when the query runs.
+
+Reader input never reaches the database as query syntax: ``parse_query`` keeps words, quoted
+phrases, ``-exclusions`` and ``or`` and nothing else, and each backend writes them out in its
+own syntax. Snippets are escaped before the matched words are wrapped in ``<mark>``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F, TextField, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.models import Article, ArticleAuthor, Region, SearchDocument, Topic
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 12
+INDEX_BATCH = 500
+SNIPPET_WORDS = 28
+
+# Private-use characters mark the matched words in the database's snippet; the text is escaped
+# in Python and only then are the marks turned into <mark> tags. They are removed from the
+# indexed text, so an article can never contain one.
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+_MARKS = str.maketrans("", "", MARK_START + MARK_END)
+
+# PostgreSQL's English stop words (its english.stop list). Dropped from bare words on both
+# databases so the same query finds the same articles, and so "the" does not rank every row.
+STOP_WORDS = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom
+    this that these those am is are was were be been being have has had having do does did
+    doing a an the and but if or because as until while of at by for with about against
+    between into through during before after above below to from up down in out on off over
+    under again further then once here there when where why how all any both each few more
+    most other some such no nor not only own same so than too very s t can will just don
+    should now
+    """.split()
+)
+
+_WORD = re.compile(r"[^\W_]+")
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+# --- query parsing ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """Articles matching every ``include`` term and no ``exclude`` term; a term is a word or phrase."""
+
+    include: tuple[tuple[str, ...], ...]
+    exclude: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What a reader typed, reduced to words: any group of terms may match (``or``)."""
+
+    text: str
+    groups: tuple[Group, ...]
+    truncated: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    def websearch(self) -> str:
+        """The query in PostgreSQL's ``websearch_to_tsquery`` syntax."""
+
+        def term(words: tuple[str, ...]) -> str:
+            return " ".join(words) if len(words) == 1 else '"' + " ".join(words) + '"'
+
+        return " or ".join(
+            " ".join([term(t) for t in group.include] + ["-" + term(t) for t in group.exclude])
+            for group in self.groups
+        )
+
+    def fts5(self) -> str:
+        """The query in SQLite FTS5 syntax; every term is a quoted string of plain words."""
+
+        def term(words: tuple[str, ...]) -> str:
+            return '"' + " ".join(words) + '"'
+
+        parts = []
+        for group in self.groups:
+            expression = " AND ".join(term(t) for t in group.include)
+            for excluded in group.exclude:
+                expression += " NOT " + term(excluded)
+            parts.append(f"({expression})")
+        return " OR ".join(parts)
+
+
+def parse_query(text: str | None) -> ParsedQuery:
+    """Words, "quoted phrases", -exclusions and ``or`` from free text; anything else is ignored.
+
+    Longer input than ``MAX_QUERY_CHARS`` is cut (``truncated`` says so); at most ``MAX_TERMS``
+    terms are kept. Punctuation, emoji and stop words alone leave an empty query.
+    """
+    text = (text or "").strip()
+    truncated = len(text) > MAX_QUERY_CHARS
+    if truncated:
+        text = text[:MAX_QUERY_CHARS].rstrip()
+    groups: list[Group] = []
+    include: list[tuple[str, ...]] = []
+    exclude: list[tuple[str, ...]] = []
+    terms = 0
+
+    def close_group():
+        nonlocal include, exclude
+        if include:  # a group of exclusions alone would match nearly everything
+            groups.append(Group(tuple(include), tuple(exclude)))
+        include, exclude = [], []
+
+    for match in _TOKEN.finditer(text):
+        negated_phrase, phrase, bare = match.groups()
+        if bare is not None and bare.lower() == "or":
+            close_group()
+            continue
+        if terms >= MAX_TERMS:
+            break
+        negated = bool(negated_phrase) if bare is None else bare.startswith("-")
+        words = tuple(word.lower() for word in _WORD.findall(phrase if bare is None else bare))
+        if not words:
+            continue
+        if bare is not None and len(words) == 1 and words[0] in STOP_WORDS:
+            continue
+        (exclude if negated else include).append(words)
+        terms += 1
+    close_group()
+    return ParsedQuery(text=text, groups=tuple(groups), truncated=truncated)
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+def _plain(value: str) -> str:
+    return _SPACE.sub(" ", value.translate(_MARKS)).strip()
+
+
+def body_text(body_html: str) -> str:
+    """The words of a rendered body, without tags or entities (the HTML is already sanitised)."""
+    return _plain(html.unescape(_TAG.sub(" ", body_html)))
+
+
+def build_documents(ids: Iterable[int]) -> list[SearchDocument]:
+    """The search documents of these articles as they are now, in three queries."""
+    articles = list(
+        Article.objects.filter(pk__in=list(ids))
+        .only("pk", "title", "standfirst", "body_html")
+        .prefetch_related("tags")
+        .order_by()
+    )
+    bylines: dict[int, list[str]] = {}
+    for article_id, name in (
+        ArticleAuthor.objects.filter(article__in=[a.pk for a in articles])
+        .order_by("article_id", "sort_order", "id")
+        .values_list("article_id", "author__name")
+    ):
+        bylines.setdefault(article_id, []).append(name)
+    return [
+        SearchDocument(
+            article_id=article.pk,
+            title=_plain(article.title),
+            standfirst=_plain(article.standfirst),
+            body=body_text(article.body_html),
+            tags=_plain(" ".join(tag.name for tag in article.tags.all())),
+            authors=_plain(", ".join(bylines.get(article.pk, []))),
+        )
+        for article in articles
+    ]
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    article: Article
+    rank: float
+    snippet: SafeString
+
+
+def highlight(marked: str | None) -> SafeString:
+    """Escape a snippet from the database, then turn its match marks into <mark> tags."""
+    text = escape(marked or "")
+    return mark_safe(text.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))  # noqa: S308 - escaped above
+
+
+@dataclass
+class Filters:
+    region: Region | None = None
+    topic: Topic | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def articles(self):
+        """The live articles the search may return: the one place the publish rule comes from."""
+        articles = Article.objects.published().order_by()
+        if self.region is not None:
+            articles = articles.in_region(self.region)
+        if self.topic is not None:
+            articles = articles.in_topic(self.topic)
+        if self.date_from is not None:
+            articles = articles.filter(published_at__gte=_start_of(self.date_from))
+        if self.date_to is not None:
+            articles = articles.filter(published_at__lt=_start_of(self.date_to + timedelta(days=1)))
+        return articles
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@dataclass
+class SearchResults:
+    """A lazy list of hits, best first; ``count()`` and each slice cost a fixed number of queries."""
+
+    backend: SearchBackend
+    query: ParsedQuery
+    filters: Filters
+    _count: int | None = field(default=None, repr=False)
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.backend.count(self.query, self.filters) if self.query else 0
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            hits = self[key : key + 1]
+            if not hits:
+                raise IndexError("search result index out of range")
+            return hits[0]
+        start, stop = key.start or 0, key.stop
+        if stop is None:
+            stop = self.count()
+        if not self.query or stop <= start:
+            return []
+        rows = self.backend.page(self.query, self.filters, offset=start, limit=stop - start)
+        cards = Article.objects.published().with_cards().in_bulk([article_id for article_id, _, _ in rows])
+        return [
+            Hit(article=cards[article_id], rank=rank, snippet=highlight(snippet))
+            for article_id, rank, snippet in rows
+            if article_id in cards
+        ]
+
+
+# --- backends ---------------------------------------------------------------------------------
+
+
+class SearchBackend:
+    """What every database does alike: documents are rows of ``SearchDocument``."""
+
+    vendor = ""
+
+    def index_articles(self, ids: Iterable[int]) -> int:
+        ids = list(dict.fromkeys(ids))
+        written = 0
+        for start in range(0, len(ids), INDEX_BATCH):
+            batch = ids[start : start + INDEX_BATCH]
+            documents = build_documents(batch)
+            with transaction.atomic():
+                SearchDocument.objects.bulk_create(
+                    documents,
+                    update_conflicts=True,
+                    unique_fields=["article"],
+                    update_fields=["title", "standfirst", "body", "tags", "authors"],
+                )
+                self.after_write([d.article_id for d in documents])
+                # An id with no article left: its document goes too.
+                gone = set(batch) - {d.article_id for d in documents}
+                if gone:
+                    SearchDocument.objects.filter(article_id__in=gone).delete()
+            written += len(documents)
+        return written
+
+    def after_write(self, ids: list[int]) -> None:
+        """Bring the database's own index up to date for documents just written."""
+
+    def remove(self, ids: Iterable[int]) -> None:
+        SearchDocument.objects.filter(article_id__in=list(ids)).delete()
+
+    def search(self, query: str | ParsedQuery, *, region=None, topic=None, date_from=None, date_to=None) -> SearchResults:
+        parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+        return SearchResults(self, parsed, Filters(region, topic, date_from, date_to))
+
+    def count(self, query: ParsedQuery, filters: Filters) -> int:
+        raise NotImplementedError
+
+    def page(self, query: ParsedQuery, filters: Filters, *, offset: int, limit: int) -> list[tuple[int, float, str]]:
+        """(article id, rank, marked snippet) for one page of results, best first."""
+        raise NotImplementedError
+
+    def index_exists(self) -> bool:
+        raise NotImplementedError
+
+
+class PostgresSearch(SearchBackend):
+    vendor = "postgresql"
+    config = "english"
+
+    def vector(self):
+        from django.contrib.postgres.search import SearchVector
+
+        return (
+            SearchVector("title", weight="A", config=self.config)
+            + SearchVector("standfirst", weight="B", config=self.config)
+            + SearchVector("tags", "authors", weight="C", config=self.config)
+            + SearchVector("body", weight="D", config=self.config)
+        )
+
+    def after_write(self, ids: list[int]) -> None:
+        if ids:
+            SearchDocument.objects.filter(article_id__in=ids).update(vector=self.vector())
+
+    def _matches(self, query: ParsedQuery, filters: Filters):
+        from django.contrib.postgres.search import SearchQuery
+
+        tsquery = SearchQuery(query.websearch(), search_type="websearch", config=self.config)
+        documents = SearchDocument.objects.filter(vector=tsquery, article__in=filters.articles().values("pk"))
+        return documents, tsquery
+
+    def count(self, query: ParsedQuery, filters: Filters) -> int:
+        return self._matches(query, filters)[0].count()
+
+    def page(self, query, filters, *, offset, limit):
+        from django.contrib.postgres.search import SearchHeadline, SearchRank
+
+        documents, tsquery = self._matches(query, filters)
+        rows = (
+            documents.annotate(
+                rank=SearchRank(F("vector"), tsquery),
+                # PostgreSQL computes this costly function after the sort and limit, for the page only.
+                snippet=SearchHeadline(
+                    Concat("standfirst", Value(" "), "body", output_field=TextField()),
+                    tsquery,
+                    config=self.config,
+                    start_sel=MARK_START,
+                    stop_sel=MARK_END,
+                    max_words=SNIPPET_WORDS,
+                    min_words=12,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                ),
+            )
+            .order_by("-rank", "-article__published_at", "-article_id")
+            .values_list("article_id", "rank", "snippet")[offset : offset + limit]
+        )
+        return list(rows)
+
+    def index_exists(self) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_indexes WHERE tablename = %s AND indexname = %s AND indexdef ILIKE %s",
+                [SearchDocument._meta.db_table, "searchdoc_vector_gin", "%USING gin%"],
+            )
+            return cursor.fetchone() is not None
+
+
+class SQLiteSearch(SearchBackend):
+    vendor = "sqlite"
+    table = "articles_search_fts"
+    # bm25 weights per FTS5 column: title, standfirst, body, tags, authors.
+    weights = "10.0, 4.0, 1.0, 3.0, 3.0"
+
+    def _live(self, filters: Filters) -> tuple[str, tuple]:
+        return filters.articles().values("id", "published_at").query.sql_with_params()
+
+    def count(self, query: ParsedQuery, filters: Filters) -> int:
+        live_sql, live_params = self._live(filters)
+        sql = (
+            f"SELECT COUNT(*) FROM {self.table} AS f JOIN ({live_sql}) AS live ON live.id = f.rowid "
+            f"WHERE {self.table} MATCH %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*live_params, query.fts5()])
+            return cursor.fetchone()[0]
+
+    def page(self, query, filters, *, offset, limit):
+        live_sql, live_params = self._live(filters)
+        match = query.fts5()
+        # Rank and sort every match, but make snippets for the page's rows only.
+        sql = f"""
+            WITH ranked AS (
+                SELECT f.rowid AS id, bm25({self.table}, {self.weights}) AS score, live.published_at AS published_at
+                FROM {self.table} AS f JOIN ({live_sql}) AS live ON live.id = f.rowid
+                WHERE {self.table} MATCH %s
+                ORDER BY score, live.published_at DESC, f.rowid DESC
+                LIMIT %s OFFSET %s
+            )
+            SELECT ranked.id, -ranked.score,
+                   snippet({self.table}, -1, %s, %s, '…', {SNIPPET_WORDS // 2})
+            FROM ranked JOIN {self.table} ON {self.table}.rowid = ranked.id
+            WHERE {self.table} MATCH %s
+            ORDER BY ranked.score, ranked.published_at DESC, ranked.id DESC
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*live_params, match, limit, offset, MARK_START, MARK_END, match])
+            return [(row[0], row[1], row[2]) for row in cursor.fetchall()]
+
+    def index_exists(self) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [self.table])
+            row = cursor.fetchone()
+        return row is not None and "fts5" in row[0].lower()
+
+    def check_integrity(self) -> None:
+        """Raise if the FTS5 index and the documents disagree (FTS5's own integrity check)."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {self.table}({self.table}, rank) VALUES ('integrity-check', 1)")
+
+    def rebuild_fts(self) -> None:
+        """Re-read every document into the FTS5 index (FTS5's 'rebuild' command)."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {self.table}({self.table}) VALUES ('rebuild')")
+
+
+BACKENDS = {backend.vendor: backend for backend in (PostgresSearch, SQLiteSearch)}
+
+
+def backend() -> SearchBackend:
+    try:
+        return BACKENDS[connection.vendor]()
+    except KeyError:
+        raise NotImplementedError(
+            f"Site search supports PostgreSQL and SQLite, not {connection.vendor}."
+        ) from None
+
+
+# --- the module's interface -------------------------------------------------------------------
+
+
+def index_articles(ids: Iterable[int]) -> int:
+    """Make or refresh the search documents of these articles; returns how many were written."""
+    return backend().index_articles(ids)
+
+
+def remove(ids: Iterable[int]) -> None:
+    backend().remove(ids)
+
+
+def search(query: str | ParsedQuery, *, region: Region | None = None, topic: Topic | None = None,
+           date_from: date | None = None, date_to: date | None = None) -> SearchResults:
+    """Live articles matching ``query``, best match first, then newest."""
+    return backend().search(query, region=region, topic=topic, date_from=date_from, date_to=date_to)
+
+
+def index_exists() -> bool:
+    return backend().index_exists()
+
+
+def _in_batches(ids: Sequence[int], size: int, say: Callable[[str], None] | None, what: str) -> int:
+    total, done = len(ids), 0
+    for start in range(0, total, size):
+        done += index_articles(ids[start : start + size])
+        if say:
+            say(f"  {what}: {min(start + size, total):,}/{total:,} articles")
+    return done
+
+
+def index_missing(*, batch_size: int = 2000, say: Callable[[str], None] | None = None) -> int:
+    """Index the articles that have no search document yet (e.g. after a bulk load)."""
+    ids = list(
+        Article.objects.filter(search_document__isnull=True).order_by("pk").values_list("pk", flat=True)
+    )
+    return _in_batches(ids, batch_size, say, "indexed") if ids else 0
+
+
+def rebuild(*, batch_size: int = 2000, say: Callable[[str], None] | None = None) -> int:
+    """Rewrite every article's document, then drop documents whose article is gone."""
+    ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    written = _in_batches(ids, batch_size, say, "rebuilt")
+    SearchDocument.objects.exclude(article_id__in=Article.objects.values("pk")).delete()
+    if isinstance(backend(), SQLiteSearch):
+        SQLiteSearch().rebuild_fts()
+    return written
+
+
+def index_author_articles(author_id: int, *, batch_size: int = 2000) -> int:
+    """Refresh the documents of every article in the author's byline (after a rename)."""
+    ids = list(
+        ArticleAuthor.objects.filter(author_id=author_id).order_by("article_id").values_list("article_id", flat=True)
+    )
+    return _in_batches(ids, batch_size, None, "indexed")

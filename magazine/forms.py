@@ -1,0 +1,57 @@
+"""Forms of the site core."""
+
+from __future__ import annotations
+
+from django import forms
+
+
+class SearchForm(forms.Form):
+    """What a reader asks site search: words, and optionally a region, a topic and dates.
+
+    Region and topic are offered from the menus (``nav``, cached), so validating them costs no
+    query. The words are never invalid: ``articles.search.parse_query`` makes sense of them.
+    """
+
+    q = forms.CharField(
+        required=False,
+        label="Search for",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search"}),
+    )
+    region = forms.ChoiceField(required=False, label="Region")
+    topic = forms.ChoiceField(required=False, label="Topic")
+    date_from = forms.DateField(
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD, e.g. 2026-05-01."},
+    )
+    date_to = forms.DateField(
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD, e.g. 2026-05-31."},
+    )
+
+    def __init__(self, *args, nav: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.regions = {region.slug: region for region in nav.get("regions", [])}
+        self.topics = {topic.slug: topic for topic in nav.get("topics", [])}
+        self.fields["region"].choices = [("", "All regions"), *((r.slug, r.name) for r in self.regions.values())]
+        self.fields["topic"].choices = [("", "All topics"), *((t.slug, t.name) for t in self.topics.values())]
+        self.fields["region"].error_messages["invalid_choice"] = "Choose one of the regions in the list."
+        self.fields["topic"].error_messages["invalid_choice"] = "Choose one of the topics in the list."
+
+    def clean_region(self):
+        return self.regions.get(self.cleaned_data["region"])
+
+    def clean_topic(self):
+        return self.topics.get(self.cleaned_data["topic"])
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
