@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from articles.models import Article, Author, ReadMoreLink, Region, Topic
@@ -152,3 +154,135 @@ def next_scheduled_publish() -> float | None:
         found = when.timestamp() if when else 0
         cache.set(key, found, settings.PAGE_CACHE_SECONDS)
     return found or None
+
+
+def article_moved_from(*, path: str, slug: str) -> Article | None:
+    """The live article that used to be at ``path`` (or, failing that, had ``slug``), if any."""
+    from articles.models import ArticleRedirect
+
+    moves = ArticleRedirect.objects.filter(article__in=published_articles()).select_related("article__region")
+    found = moves.filter(old_path=path).first() or moves.filter(old_slug=slug).order_by("-created_at", "-id").first()
+    return found.article if found else None
+
+
+def live_share_count(*, article_id: int) -> int | None:
+    """The share count of a live article, or None when no live article has this id."""
+    return published_articles().filter(pk=article_id).values_list("share_count", flat=True).first()
+
+
+MOST_READ_CACHE_SECONDS = 600
+MOST_READ_DAYS = 7
+
+
+def _read_window_start(days: int):
+    """The first day (site time zone) of a ``days``-day window that ends today."""
+    return timezone.localdate() - timedelta(days=days - 1)
+
+
+def _read_ranking(*, since, region: Region | None = None, exclude_id: int | None = None):
+    """Ids of live articles by their views since ``since``, most first (newer first on ties)."""
+    from articles.models import ArticleViewDay
+
+    live = published_articles()
+    if region is not None:
+        live = live.in_region(region)
+    if exclude_id is not None:
+        live = live.exclude(pk=exclude_id)
+    return (
+        ArticleViewDay.objects.filter(day__gte=since, article__in=live.values("pk"))
+        .order_by()
+        .values("article")
+        .annotate(total=Sum("views"))
+        .order_by("-total", "-article__published_at", "-article")
+        .values("article")
+    )
+
+
+def _week_views(since):
+    from articles.models import ArticleViewDay
+
+    per_article = (
+        ArticleViewDay.objects.filter(article=OuterRef("pk"), day__gte=since)
+        .order_by()
+        .values("article")
+        .annotate(total=Sum("views"))
+        .values("total")
+    )
+    return Coalesce(Subquery(per_article), Value(0))
+
+
+def _by_views(articles) -> list[Article]:
+    return sorted(articles, key=lambda a: (a.week_views, a.published_at, a.pk), reverse=True)
+
+
+def most_read(*, days: int = MOST_READ_DAYS, region: Region | None = None, limit: int = 5) -> list[Article]:
+    """The live articles with the most page views in the last ``days`` days (today included).
+
+    Site-wide, or for a region and the regions inside it. One query whatever the number of
+    articles or view rows, cached under version keys that a fold of the view counters and
+    every publish or edit bump (and the first day of the window, so it moves at midnight).
+    Each article carries ``week_views``; ties go to the newer article.
+    """
+    if limit <= 0:
+        return []
+    since = _read_window_start(days)
+    read_version, articles_version = cache_versions(("most_read", "all"), ("articles", "all"))
+    key = f"most_read:{days}:{region.pk if region else 'all'}:{limit}:{since:%Y%m%d}:{read_version}:{articles_version}"
+    found = cache.get(key)
+    if found is None:
+        ids = _read_ranking(since=since, region=region)[:limit]
+        found = _by_views(cards().filter(pk__in=ids).annotate(week_views=_week_views(since)))
+        cache.set(key, found, MOST_READ_CACHE_SECONDS)
+    return found
+
+
+@dataclass
+class ArticleAside:
+    more_news: list[Article]
+    most_read: list[Article]
+
+
+def article_aside(*, article: Article, news_limit: int | None = None, read_limit: int = 5) -> ArticleAside:
+    """An article page's sidebar: "More news" and "Most read" in its region, in one query.
+
+    ``more_news`` is exactly ``more_news(article=article)``; ``most_read`` is
+    ``most_read(region=article.region)`` without the article itself. Each list's ids come
+    from a subquery with its own order and limit, and one query loads the cards of both,
+    flagged by the list they belong to, so the page pays one query, not two. Cached under
+    the versions of the region, the topic, the view counts and the articles.
+    """
+    news_limit = settings.MORE_NEWS_LIMIT if news_limit is None else news_limit
+    since = _read_window_start(MOST_READ_DAYS)
+    versions = cache_versions(
+        ("region", article.region_id), ("topic", article.topic_id), ("most_read", "all"), ("articles", "all")
+    )
+    key = f"article_aside:{article.pk}:{news_limit}:{read_limit}:{since:%Y%m%d}:" + ":".join(map(str, versions))
+    found = cache.get(key)
+    if found is not None:
+        return found
+    same_region = Case(When(region_id=article.region_id, then=Value(1)), default=Value(0))
+    news_ids = (
+        published_articles()
+        .filter(Q(region_id=article.region_id) | Q(topic_id=article.topic_id))
+        .exclude(pk=article.pk)
+        .annotate(same_region=same_region)
+        .order_by("-same_region", "-published_at", "-id")
+        .values("pk")[: max(news_limit, 0)]
+    )
+    read_ids = _read_ranking(since=since, region=article.region, exclude_id=article.pk)[: max(read_limit, 0)]
+    rows = list(
+        cards()
+        .filter(Q(pk__in=news_ids) | Q(pk__in=read_ids))
+        .annotate(
+            same_region=same_region,
+            in_news=Case(When(pk__in=news_ids, then=Value(True)), default=Value(False)),
+            in_read=Case(When(pk__in=read_ids, then=Value(True)), default=Value(False)),
+            week_views=_week_views(since),
+        )
+    )
+    found = ArticleAside(
+        more_news=sorted((a for a in rows if a.in_news), key=lambda a: (a.same_region, a.published_at, a.pk), reverse=True),
+        most_read=_by_views(a for a in rows if a.in_read),
+    )
+    cache.set(key, found, settings.DISCOVERY_CACHE_SECONDS)
+    return found

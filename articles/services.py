@@ -6,10 +6,11 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from articles import permissions, search
-from articles.models import Article, Author, Image, Region, Rendition, Topic
+from articles.models import Article, ArticleRedirect, Author, Image, Region, Rendition, Topic
 from magazine.cache import bump_versions
 
 
@@ -31,6 +32,27 @@ def _stored(article: Article) -> Article | None:
     return Article.objects.select_related("region").filter(pk=article.pk).first()
 
 
+def _address(article: Article | None) -> tuple[str, str] | None:
+    """The path and slug readers may know the article by: set once it has a publish time."""
+    if article is None or article.published_at is None:
+        return None
+    return article.get_absolute_url(), article.slug
+
+
+def _keep_old_address(article: Article, *, old: tuple[str, str] | None) -> None:
+    """When the article's address moved, the old one redirects to it; its new one never does.
+
+    Deleting any redirect from the new address is what keeps an article that returns to an
+    earlier slug, region or date (or a new article taking a freed address) out of a loop.
+    """
+    new = _address(article)
+    if new is None or new == old:
+        return
+    ArticleRedirect.objects.filter(old_path=new[0]).delete()
+    if old is not None and old[0] != new[0]:
+        ArticleRedirect.objects.update_or_create(old_path=old[0], defaults={"article": article, "old_slug": old[1]})
+
+
 def article_save(*, article: Article, by, previous: Article | None = None) -> Article:
     """Save an article written in the admin, enforcing who may set which field.
 
@@ -45,7 +67,9 @@ def article_save(*, article: Article, by, previous: Article | None = None) -> Ar
     if article.status == Article.Status.PUBLISHED and article.published_at is None:
         article.published_at = timezone.now()
     article.full_clean()
+    article._history_user = by
     article.save()
+    _keep_old_address(article, old=_address(previous))
     # Both the old and the new region/topic pages show or showed the article.
     transaction.on_commit(lambda: _bump_for(*(a for a in (article, previous) if a is not None)))
     transaction.on_commit(lambda: search.index_articles([article.pk]))
@@ -67,13 +91,16 @@ def article_publish(*, article: Article, by, at: datetime | None = None) -> Arti
     """Publish now, or schedule for ``at``; an article already live keeps its publish time."""
     if not permissions.can_publish(by):
         raise PermissionDenied("Only editors can publish articles.")
+    old = _address(article)
     if at is not None:
         article.published_at = at
     elif article.status != Article.Status.PUBLISHED or article.published_at is None:
         article.published_at = timezone.now()
     article.status = Article.Status.PUBLISHED
     article.full_clean()
+    article._history_user = by
     article.save(update_fields=["status", "published_at", "updated_at"])
+    _keep_old_address(article, old=old)
     transaction.on_commit(lambda: _bump_for(article))
     # Search reads the publish state when it runs; this only makes sure a document exists.
     transaction.on_commit(lambda: search.index_articles([article.pk]))
@@ -84,6 +111,7 @@ def article_unpublish(*, article: Article, by) -> Article:
     if not permissions.can_publish(by):
         raise PermissionDenied("Only editors can unpublish articles.")
     article.status = Article.Status.DRAFT
+    article._history_user = by
     article.save(update_fields=["status", "updated_at"])
     transaction.on_commit(lambda: _bump_for(article))
     return article
@@ -95,6 +123,7 @@ def article_submit_for_review(*, article: Article, by) -> Article:
     if article.status != Article.Status.DRAFT:
         return article
     article.status = Article.Status.IN_REVIEW
+    article._history_user = by
     article.save(update_fields=["status", "updated_at"])
     return article
 
@@ -103,6 +132,7 @@ def article_set_featured(*, article: Article, by, featured: bool = True) -> Arti
     if not permissions.can_publish(by):
         raise PermissionDenied("Only editors can feature articles.")
     article.featured = featured
+    article._history_user = by
     article.save(update_fields=["featured", "updated_at"])
     transaction.on_commit(lambda: _bump_for(article))
     return article
@@ -158,3 +188,68 @@ def author_save(*, author: Author) -> Author:
     if stored_name is not None and stored_name != author.name:
         transaction.on_commit(lambda: search.index_author_articles(author.pk))
     return author
+
+
+def article_share_recorded(*, article_id: int, network: str) -> int:
+    """A reader shared the article on ``network``: add one to its share count, return the count.
+
+    The increment happens in the database (``F() + 1``), so simultaneous shares all count.
+    """
+    from articles.sharing import NETWORKS
+
+    if network not in NETWORKS:
+        raise ValueError(f"Unknown network {network!r}; expected one of: {', '.join(NETWORKS)}.")
+    Article.objects.filter(pk=article_id).update(share_count=F("share_count") + 1)
+    transaction.on_commit(lambda: bump_versions(("article", article_id)))
+    return Article.objects.filter(pk=article_id).values_list("share_count", flat=True).first() or 0
+
+
+PAGE_VIEWS_FOLD_LOCK = "pv:fold:lock"
+PAGE_VIEWS_FOLD_CHUNK = 500
+
+
+def page_views_fold(*, today=None) -> int:
+    """Add the page views counted in the cache to ``ArticleViewDay``; return how many were added.
+
+    One fold runs at a time (a lock in the cache). Per chunk of articles: read the stored rows,
+    then one bulk upsert with the sums, in a transaction; only after it commits are the folded
+    numbers taken off the cache counters, so a failed fold loses nothing and a view counted
+    meanwhile waits for the next fold. Views of articles deleted since are dropped.
+    """
+    from django.core.cache import cache
+
+    from articles import page_views
+    from articles.models import ArticleViewDay
+
+    if not cache.add(PAGE_VIEWS_FOLD_LOCK, 1, timeout=600):
+        return 0
+    try:
+        counts = page_views.pending(page_views.fold_days(today))
+        ids = sorted({article_id for article_id, _ in counts})
+        folded = 0
+        for start in range(0, len(ids), PAGE_VIEWS_FOLD_CHUNK):
+            chunk = set(ids[start : start + PAGE_VIEWS_FOLD_CHUNK])
+            batch = {key: views for key, views in counts.items() if key[0] in chunk}
+            with transaction.atomic():
+                live_ids = set(Article.objects.filter(pk__in=chunk).values_list("pk", flat=True))
+                stored = {
+                    (row.article_id, row.day): row.views
+                    for row in ArticleViewDay.objects.select_for_update().filter(
+                        article_id__in=chunk, day__in={day for _, day in batch}
+                    )
+                }
+                rows = [
+                    ArticleViewDay(article_id=article_id, day=day, views=stored.get((article_id, day), 0) + views)
+                    for (article_id, day), views in sorted(batch.items())
+                    if article_id in live_ids
+                ]
+                ArticleViewDay.objects.bulk_create(
+                    rows, update_conflicts=True, unique_fields=["article", "day"], update_fields=["views"]
+                )
+            page_views.take(batch)
+            folded += sum(views for (article_id, _), views in batch.items() if article_id in live_ids)
+        if folded:
+            bump_versions(("most_read", "all"))
+        return folded
+    finally:
+        cache.delete(PAGE_VIEWS_FOLD_LOCK)

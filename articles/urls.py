@@ -11,6 +11,8 @@ urlpatterns = [
         name="article",
     ),
     path("preview/<int:pk>/", views.article_preview, name="preview"),
+    path("share/<int:pk>/", views.article_share, name="share"),
+    path("share/<int:pk>/wechat.svg", views.article_share_qr, name="share_qr"),
     path("region/<slug:slug>/", views.RegionView.as_view(), name="region"),
     path("region/<slug:slug>/<slug:topic>/", views.RegionTopicView.as_view(), name="region_topic"),
     path("topic/<slug:slug>/", views.TopicView.as_view(), name="topic"),

@@ -1,19 +1,26 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 from taggit.models import Tag
 
-from articles import permissions, selectors, seo
+from articles import page_views, permissions, selectors, seo, services, sharing
 from articles.body import body_segments
 from articles.models import Article, Author, Region, Topic
+from magazine import pagecache
+from magazine.cache import cache_version
 
 
 def _article_page(request, article: Article, *, preview: bool = False):
     read_more = selectors.read_more(article=article)
-    more_news = selectors.more_news(article=article)
+    # "More news" and "Most read" in the region come in one query between them.
+    aside = selectors.article_aside(article=article)
+    more_news = aside.more_news
     on_page = {article.pk, *(a.pk for a in read_more), *(a.pk for a in more_news)}
     bylines = list(article.bylines.all())
     context = {
@@ -24,6 +31,7 @@ def _article_page(request, article: Article, *, preview: bool = False):
         "tags": list(article.tags.all()),
         "segments": body_segments(article.body_blocks, read_more),
         "more_news": more_news,
+        "most_read": aside.most_read,
         "icymi": selectors.in_case_you_missed_it(exclude_ids=on_page),
         "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
         "preview": preview,
@@ -39,14 +47,56 @@ def _article_detail_queryset():
     )
 
 
+def _permanent_redirect(request, path: str):
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(path + (f"?{query}" if query else ""))
+
+
 def article_detail(request, region, year, month, day, slug):
-    article = get_object_or_404(_article_detail_queryset().published(), slug=slug)
+    try:
+        article = get_object_or_404(_article_detail_queryset().published(), slug=slug)
+    except Http404:
+        # An address the article had before its slug changed leads to where it is now.
+        moved = selectors.article_moved_from(path=request.path, slug=slug)
+        if moved is None:
+            raise
+        return _permanent_redirect(request, moved.get_absolute_url())
     canonical = article.get_absolute_url()
     if request.path != canonical:
         # Old or hand-typed addresses (another region, another date) lead to the one true URL.
-        query = request.META.get("QUERY_STRING", "")
-        return HttpResponsePermanentRedirect(canonical + (f"?{query}" if query else ""))
+        return _permanent_redirect(request, canonical)
+    page_views.count_view(request, article.pk)
+    # A copy of this page served from the page cache counts the view too.
+    pagecache.on_serve("articles.page_views.count_view", article.pk)
     return _article_page(request, article)
+
+
+@require_POST
+def article_share(request, pk: int):
+    """Count a reader's share of a live article (once per reader, network and hour); JSON back."""
+    network = request.POST.get("network", "")
+    if network not in sharing.NETWORKS:
+        return JsonResponse({"error": f"Unknown network; expected one of: {', '.join(sharing.NETWORKS)}."}, status=400)
+    count = selectors.live_share_count(article_id=pk)
+    if count is None:
+        return JsonResponse({"error": "No published article has this number."}, status=404)
+    counted = sharing.share_may_count(article_id=pk, network=network, ip=sharing.client_ip(request))
+    if counted:
+        count = services.article_share_recorded(article_id=pk, network=network)
+    return JsonResponse({"count": count, "counted": counted})
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def article_share_qr(request, pk: int):
+    """A QR code of the article's address as SVG, for readers to scan with WeChat."""
+    key = f"share-qr:{pk}:{cache_version('article', pk)}:{request.scheme}:{request.get_host()}"
+    svg = cache.get(key)
+    if svg is None:
+        article = get_object_or_404(Article.objects.published().select_related("region"), pk=pk)
+        svg = sharing.qr_svg(request.build_absolute_uri(article.get_absolute_url()))
+        cache.set(key, svg, 86400)
+    return HttpResponse(svg, content_type="image/svg+xml")
 
 
 def article_preview(request, pk: int):
