@@ -14,6 +14,7 @@ from articles.models import Article
 from comments import services, spam, tokens
 from comments.forms import CommentForm, ConfirmForm
 from comments.models import Comment
+from magazine import ratelimit
 
 SESSION_KEY = "comments_mine"
 SESSION_LIMIT = 30
@@ -161,6 +162,7 @@ def _bad_link(request, reason: str, purpose: str):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("comments-link")
 def confirm(request, token: str):
     comment, problem = _token_comment(token, tokens.CONFIRM)
     if problem:
@@ -178,6 +180,7 @@ def confirm(request, token: str):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("comments-link")
 def delete(request, token: str):
     comment, problem = _token_comment(token, tokens.DELETE)
     if problem:
@@ -190,6 +193,7 @@ def delete(request, token: str):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("comments-link")
 def unsubscribe(request, token: str):
     comment, problem = _token_comment(token, tokens.UNSUBSCRIBE)
     if problem:

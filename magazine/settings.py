@@ -4,6 +4,7 @@ One module for every deployment: each knob is read from the environment, with de
 that run the site on SQLite, the local-memory cache and the database task queue.
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -68,10 +69,12 @@ INSTALLED_APPS = [
     "newsletter",
     "anymail",
     "simple_history",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "magazine.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -85,6 +88,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # After sessions, auth, messages and CSRF: it decides from them who may get a cached page.
     "magazine.pagecache.PageCacheMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "magazine.urls"
@@ -153,6 +158,23 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Admin sign-in: django-axes counts wrong passwords per username on one address; after
+# AXES_FAILURE_LIMIT of them that pair is locked out for AXES_COOLOFF_TIME (another user, or the
+# same user elsewhere, can still sign in). A successful sign-in clears the count.
+AUTHENTICATION_BACKENDS = [
+    # Under pytest a subclass that also lets the test client's request-less login() through.
+    "magazine.auth.RequestlessTestLoginBackend" if TESTING else "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "magazine.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "magazine.auth.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -269,6 +291,22 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sent by magazine.middleware.PermissionsPolicyMiddleware: features no page uses stay off.
+PERMISSIONS_POLICY = {
+    "accelerometer": "()",
+    "camera": "()",
+    "geolocation": "()",
+    "gyroscope": "()",
+    "interest-cohort": "()",
+    "magnetometer": "()",
+    "microphone": "()",
+    "payment": "()",
+    "usb": "()",
+}
+# Public POST endpoints: (requests, seconds) per client address, by purpose; the defaults are
+# in magazine/ratelimit.py (DEFAULT_LIMITS), and any purpose named here replaces its default.
+RATE_LIMITS: dict[str, tuple[int, int]] = {}
 if not DEBUG and not TESTING and env_bool("HTTPS", True):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from magazine import ratelimit
 from newsletter import selectors, services, tokens
 from newsletter.forms import PreferencesForm, SignUpForm
 from newsletter.models import Newsletter, Subscriber
@@ -88,6 +89,9 @@ def newsletter_detail(request, slug: str):
 @require_POST
 def subscribe(request):
     form = SignUpForm(request.POST)
+    if not ratelimit.allowed(request, "newsletter-signup"):
+        form.add_error(None, "You have sent this form many times in a short while. Please wait a few minutes and sign up again.")
+        return _signup_render(request, form, status=429)
     if not form.is_valid():
         return _signup_render(request, form, status=400)
     try:
@@ -108,6 +112,7 @@ def check_inbox(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("newsletter-link")
 def confirm(request, token: str):
     try:
         subscriber = _subscriber(tokens.read_confirm_token, token)
@@ -136,11 +141,15 @@ def preferences(request, token: str):
         return _link_problem(request, error.reason)
     if request.method == "POST":
         form = PreferencesForm.for_subscriber(subscriber, data=request.POST)
-        if form.is_valid():
+        if not ratelimit.allowed(request, "newsletter-link"):
+            form.add_error(None, "You have saved many times in a short while. Please wait a few minutes and save again.")
+            status = 429
+        elif form.is_valid():
             services.preferences_update(subscriber=subscriber, **form.cleaned_data)
             messages.success(request, "Your choices are saved.")
             return redirect("newsletter:preferences", token=token)
-        status = 400
+        else:
+            status = 400
     else:
         form = PreferencesForm.for_subscriber(subscriber)
         status = 200
@@ -163,6 +172,7 @@ def _newsletter_from_post(request) -> Newsletter | None:
 
 
 @require_POST
+@ratelimit.limit_posts("newsletter-link")
 def preferences_unsubscribe(request, token: str):
     try:
         subscriber = _subscriber(tokens.read_preferences_token, token)
@@ -178,6 +188,7 @@ def preferences_unsubscribe(request, token: str):
 
 
 @require_POST
+@ratelimit.limit_posts("newsletter-link")
 def preferences_resubscribe(request, token: str):
     try:
         subscriber = _subscriber(tokens.read_preferences_token, token)
@@ -208,6 +219,7 @@ def preferences_data(request, token: str):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("newsletter-link")
 def preferences_delete(request, token: str):
     try:
         subscriber = _subscriber(tokens.read_preferences_token, token)
@@ -222,6 +234,7 @@ def preferences_delete(request, token: str):
 @csrf_exempt  # RFC 8058: mail providers POST here without a session; the signed token is the authority.
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("newsletter-unsubscribe", key=lambda request, token: token)
 def unsubscribe(request, token: str):
     try:
         data = tokens.read_unsubscribe_token(token)
