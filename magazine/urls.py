@@ -47,3 +47,7 @@ if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
     urlpatterns += [
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]
+
+if getattr(settings, "BENCH_FLOOR", False):
+    # The framework's floor for bench/pages: a fixed string through the whole middleware stack.
+    urlpatterns += [path("bench/floor/", views.bench_floor, name="bench_floor")]

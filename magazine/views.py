@@ -174,3 +174,8 @@ def search(request):
         "canonical_url": request.build_absolute_uri(reverse("search")),
     }
     return render(request, "magazine/search.html", context)
+
+
+def bench_floor(request):
+    """A fixed string, routed only with BENCH_FLOOR=1: what bench/pages compares pages with."""
+    return HttpResponse("ok")
