@@ -157,7 +157,9 @@ def validate_pdf_file(uploaded) -> None:
     finally:
         if position is not None:
             uploaded.seek(position)
-    if b"%PDF-" not in head:
+    # The signature must open the file: "%PDF-" somewhere in the first kilobyte would also pass
+    # a JPEG with it in a comment, or an HTML page that mentions it.
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n\x00").startswith(b"%PDF-"):
         name = (getattr(uploaded, "name", "") or "This file").rsplit("/", 1)[-1]
         raise ValidationError(
             "“%(name)s” is not a PDF, whatever its name says. Export the issue as PDF and upload that file.",
