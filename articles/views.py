@@ -12,7 +12,7 @@ from taggit.models import Tag
 from articles import page_views, permissions, selectors, seo, services, sharing
 from articles.body import body_segments
 from articles.models import Article, Author, Region, Topic
-from magazine import pagecache
+from magazine import pagecache, ratelimit
 from magazine.cache import cache_version
 
 
@@ -72,6 +72,7 @@ def article_detail(request, region, year, month, day, slug):
 
 
 @require_POST
+@ratelimit.limit_posts("share", as_json=True)
 def article_share(request, pk: int):
     """Count a reader's share of a live article (once per reader, network and hour); JSON back."""
     network = request.POST.get("network", "")
