@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from articles import permissions, services
+from articles.admin_revisions import ArticleRevisionsAdmin
 from articles.models import Article, ArticleAuthor, Author, Image, ReadMoreLink, Region, Rendition, Topic
 from magazine.validators import ImageUploadField
 
@@ -241,7 +242,7 @@ class ArticleChangeList(ChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ArticleRevisionsAdmin):
     form = ArticleAdminForm
     list_display = ["title", "region", "topic", "status_label", "published_at", "featured", "created_by", "preview_link"]
     list_select_related = ["region", "topic", "created_by"]
