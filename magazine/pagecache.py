@@ -9,9 +9,11 @@ ever flushed, and a publish is seen at once by every process that shares the cac
 
 What is cached: GET/HEAD requests for the URL names in ``CACHEABLE`` by readers with no
 session and no pending messages (staff, commenters with a session and anyone just shown a
-message see fresh pages), answered 200. The key is the path plus the query parameters the
-pages use (``QUERY_KEYS``); any other parameter (``?utm_source=…``, ``?x=random``) is left out
-of the key, so it can neither fill the cache nor bypass it.
+message see fresh pages), answered 200. The key is the path plus the query parameters that
+page reads (``QUERY_KEYS``); any other parameter (``?utm_source=…``, ``?x=random``, ``?page=``
+on a page without pages) is left out of the key, so it can neither fill the cache nor bypass
+it. A parameter the page reads in an odd spelling (``?page=01``, ``?page=2.0``, which the
+paginator accepts too) is answered fresh and not stored, so spellings add no entries either.
 
 Forms on cached pages still carry a valid CSRF token: pages are stored with a marker in its
 place, and every response gets the reader's own token put in (setting their CSRF cookie).
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import re
 import time
 from importlib import import_module
 
@@ -59,7 +62,14 @@ CACHEABLE = {
     "articles:feed_topic_rss",
     "articles:feed_topic_atom",
 }
-QUERY_KEYS = ("page", "city", "year")
+_PAGED = {"articles:region", "articles:region_topic", "articles:topic", "articles:author", "articles:tag"}
+# The query parameters each page reads, and the one spelling of each value that is cached.
+QUERY_KEYS = {name: ("page",) for name in _PAGED} | {"edition_archive": ("page", "city", "year")}
+CANONICAL_VALUES = {
+    "page": re.compile(r"[1-9][0-9]{0,5}"),
+    "city": re.compile(r"[-a-zA-Z0-9_]{1,100}"),
+    "year": re.compile(r"[0-9]{4}"),
+}
 STORED_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Content-Disposition")
 
 
@@ -119,8 +129,21 @@ def _url_name(request) -> str | None:
     return match.view_name
 
 
+def _query_params(request, url_name: str | None) -> list[tuple[str, str]] | None:
+    """The parameters that name this page, or None when one is spelled in a way not cached."""
+    params = []
+    for name in QUERY_KEYS.get(url_name, ()):
+        values = request.GET.getlist(name)
+        if not values or values == [""]:
+            continue
+        if len(values) > 1 or not CANONICAL_VALUES[name].fullmatch(values[0]):
+            return None
+        params.append((name, values[0]))
+    return params
+
+
 def cache_key(request) -> str:
-    params = [(name, request.GET.get(name, "")[:20]) for name in QUERY_KEYS if request.GET.get(name)]
+    params = _query_params(request, _url_name(request)) or []
     raw = f"{request.method == 'HEAD' and 'GET' or request.method}:{request.get_host()}:{request.path}?{params}"
     return "page:" + hashlib.sha256(raw.encode()).hexdigest()
 
@@ -132,7 +155,8 @@ def _candidate(request) -> bool:
         return False
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
         return False
-    return _url_name(request) in CACHEABLE
+    url_name = _url_name(request)
+    return url_name in CACHEABLE and _query_params(request, url_name) is not None
 
 
 def _call(function_path: str, request, args) -> None:
