@@ -14,7 +14,17 @@ from django.utils.translation import ngettext
 
 from articles import permissions, services
 from articles.admin_revisions import ArticleRevisionsAdmin
-from articles.models import Article, ArticleAuthor, Author, Image, ReadMoreLink, Region, Rendition, Topic
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    ArticleRedirect,
+    Author,
+    Image,
+    ReadMoreLink,
+    Region,
+    Rendition,
+    Topic,
+)
 from magazine.validators import ImageUploadField
 
 # Uploads in every admin form get the image checks with messages that name the problem.
@@ -427,3 +437,17 @@ class ArticleAdmin(ArticleRevisionsAdmin):
             already=lambda a: a.status != Article.Status.DRAFT,
             already_said="in review or published",
         )
+
+
+@admin.register(ArticleRedirect)
+class ArticleRedirectAdmin(admin.ModelAdmin):
+    """Old article addresses (made by the article services when a slug, region or date changes)."""
+
+    list_display = ["old_path", "article", "created_at"]
+    list_select_related = ["article"]
+    search_fields = ["old_path", "old_slug", "article__title"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["old_path", "old_slug", "article", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

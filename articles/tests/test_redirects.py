@@ -126,3 +126,11 @@ def test_drafts_renamed_before_publishing_leave_no_redirects(editor):
 def test_unknown_addresses_are_still_a_404(client, article):
     url = article.get_absolute_url().replace("the-bund-at-night", "never-existed")
     assert client.get(url).status_code == 404
+
+
+def test_superusers_see_old_addresses_in_the_admin(client, editor, article):
+    old_url = article.get_absolute_url()
+    save(article, editor, slug="listed-in-the-admin")
+    client.force_login(UserFactory(is_superuser=True))
+    html = client.get("/admin/articles/articleredirect/").content.decode()
+    assert old_url in html
