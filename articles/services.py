@@ -10,18 +10,28 @@ from django.db.models import F
 from django.utils import timezone
 
 from articles import permissions, search
-from articles.models import Article, ArticleRedirect, Author, Image, Region, Rendition, Topic
+from articles.models import Article, ArticleAuthor, ArticleRedirect, Author, Image, Region, Rendition, Topic
 from magazine.cache import bump_versions
 
 
 def _bump_for(*articles: Article) -> None:
+    """New versions for everything a page may show of these articles (see magazine/pagecache.py):
+    the article, its region and the regions around it, its topic, its authors, and the
+    "in case you missed it" block when it is featured."""
     pairs = {("articles", "all")}
+    region_ids = {article.region_id for article in articles if article.region_id}
     for article in articles:
-        pairs.add(("region", article.region_id))
-        if article.region_id and getattr(article.region, "parent_id", None):
-            pairs.add(("region", article.region.parent_id))
         pairs.add(("topic", article.topic_id))
         pairs.add(("article", article.pk))
+        if article.featured:
+            pairs.add(("featured", "all"))
+    parents = Region.objects.filter(pk__in=region_ids).values_list("parent_id", "parent__parent_id")
+    region_ids |= {pk for pair in parents for pk in pair if pk}
+    pairs |= {("region", pk) for pk in region_ids}
+    author_ids = ArticleAuthor.objects.filter(article__in=[a.pk for a in articles if a.pk]).values_list(
+        "author_id", flat=True
+    )
+    pairs |= {("author", pk) for pk in author_ids}
     bump_versions(*sorted(pairs, key=str))
 
 
@@ -185,6 +195,7 @@ def author_save(*, author: Author) -> Author:
     """Save an author; a new name reaches the search documents of every article in their byline."""
     stored_name = Author.objects.filter(pk=author.pk).values_list("name", flat=True).first() if author.pk else None
     author.save()
+    transaction.on_commit(lambda: bump_versions(("author", author.pk)))
     if stored_name is not None and stored_name != author.name:
         transaction.on_commit(lambda: search.index_author_articles(author.pk))
     return author

@@ -15,6 +15,8 @@ class ArticleSitemap(Sitemap):
     limit = 5000
 
     def items(self):
+        pagecache.depends_on(("articles", "all"))
+        pagecache.expires_by(selectors.next_scheduled_publish())
         return selectors.published_articles().select_related("region").only(
             "slug", "published_at", "updated_at", "created_at", "region__slug"
         ).order_by("-published_at", "-id")
@@ -28,11 +30,13 @@ class RegionSitemap(Sitemap):
     priority = 0.6
 
     def items(self):
+        pagecache.depends_on(("taxonomy", "all"))
         return Region.objects.order_by("ordering", "name")
 
 
 class TopicSitemap(RegionSitemap):
     def items(self):
+        pagecache.depends_on(("taxonomy", "all"))
         return Topic.objects.order_by("ordering", "name")
 
 
@@ -41,6 +45,7 @@ class AuthorSitemap(Sitemap):
     priority = 0.3
 
     def items(self):
+        pagecache.depends_on(("articles", "all"))
         return Author.objects.order_by("name")
 
 

@@ -23,6 +23,16 @@ def _article_page(request, article: Article, *, preview: bool = False):
     more_news = aside.more_news
     on_page = {article.pk, *(a.pk for a in read_more), *(a.pk for a in more_news)}
     bylines = list(article.bylines.all())
+    pagecache.depends_on(
+        ("article", article.pk),
+        ("region", article.region_id),
+        ("topic", article.topic_id),
+        ("featured", "all"),
+        ("comments_policy", "all"),
+        *(("article", linked.pk) for linked in read_more),
+        *(("author", byline.author_id) for byline in bylines),
+    )
+    pagecache.expires_by(selectors.next_scheduled_publish())
     context = {
         "article": article,
         "bylines": bylines,
@@ -141,12 +151,25 @@ class ArticleListView(ListView):
     def extra_context_for_term(self):
         return {"term": self.term, "heading": self.term.name, "description": getattr(self.term, "description", "")}
 
+    def cache_dependencies(self):
+        """The version keys whose bump must re-render this list (magazine/pagecache.py)."""
+        return [("articles", "all")]
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        pagecache.depends_on(*self.cache_dependencies())
+        pagecache.expires_by(selectors.next_scheduled_publish())
+        return response
+
 
 class RegionView(ArticleListView):
     term_model = Region
 
     def articles(self):
         return selectors.region_articles(region=self.term)
+
+    def cache_dependencies(self):
+        return [("region", self.term.pk)]
 
     def extra_context_for_term(self):
         context = super().extra_context_for_term()
@@ -159,6 +182,9 @@ class TopicView(ArticleListView):
 
     def articles(self):
         return selectors.topic_articles(topic=self.term)
+
+    def cache_dependencies(self):
+        return [("topic", self.term.pk)]
 
     def extra_context_for_term(self):
         context = super().extra_context_for_term()
@@ -174,6 +200,9 @@ class RegionTopicView(ArticleListView):
 
     def articles(self):
         return selectors.region_topic_articles(region=self.region, topic=self.topic)
+
+    def cache_dependencies(self):
+        return [("region", self.region.pk), ("topic", self.topic.pk)]
 
     def extra_context_for_term(self):
         return {
@@ -191,6 +220,9 @@ class AuthorView(ArticleListView):
 
     def articles(self):
         return selectors.author_articles(author=self.term)
+
+    def cache_dependencies(self):
+        return [("author", self.term.pk)]
 
     def extra_context_for_term(self):
         return {"kind": "author", "author": self.term, "heading": self.term.name, "description": self.term.bio}

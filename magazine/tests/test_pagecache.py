@@ -156,3 +156,110 @@ def test_renaming_a_region_re_renders_pages_with_the_menu(client, django_capture
 def test_post_requests_and_error_pages_are_never_cached(client):
     assert client.get("/region/nowhere/").status_code == 404
     assert outcome(client.get("/region/nowhere/")) is None
+
+
+@pytest.fixture
+def newsroom(django_capture_on_commit_callbacks):
+    """Two regions and two topics with live articles, every page of interest cached once."""
+    shanghai, beijing = RegionFactory(slug="shanghai"), RegionFactory(slug="beijing")
+    food, news = TopicFactory(slug="food"), TopicFactory(slug="news")
+    from articles.tests.factories import AuthorFactory
+
+    author = AuthorFactory(slug="lena")
+    sh_food = ArticleFactory(region=shanghai, topic=food, authors=[author], title="Dumplings")
+    sh_food_2 = ArticleFactory(region=shanghai, topic=food, title="Noodles")
+    bj_news = ArticleFactory(region=beijing, topic=news, title="Metro")
+    return {
+        "shanghai": shanghai, "beijing": beijing, "food": food, "news": news, "author": author,
+        "sh_food": sh_food, "sh_food_2": sh_food_2, "bj_news": bj_news,
+    }
+
+
+def _urls(n):
+    return {
+        "sh_article": n["sh_food"].get_absolute_url(),
+        "bj_article": n["bj_news"].get_absolute_url(),
+        "sh_region": n["shanghai"].get_absolute_url(),
+        "bj_region": n["beijing"].get_absolute_url(),
+        "food_topic": n["food"].get_absolute_url(),
+        "news_topic": n["news"].get_absolute_url(),
+        "author": n["author"].get_absolute_url(),
+        "home": "/",
+        "rss": reverse("articles:feed_latest_rss"),
+        "bj_feed": reverse("articles:feed_region_rss", args=["beijing"]),
+    }
+
+
+def _warm(client, urls):
+    for url in urls.values():
+        assert client.get(url).status_code == 200
+    assert all(outcome(client.get(url)) == "hit" for url in urls.values())
+
+
+def _rerendered(client, urls):
+    return {name for name, url in urls.items() if outcome(client.get(url)) == "miss"}
+
+
+def test_publishing_in_shanghai_re_renders_exactly_the_pages_that_show_it(client, newsroom, publish):
+    urls = _urls(newsroom)
+    _warm(client, urls)
+    publish(ArticleFactory(region=newsroom["shanghai"], topic=newsroom["food"], draft=True))
+    assert _rerendered(client, urls) == {"sh_article", "sh_region", "food_topic", "home", "rss"}
+
+
+def test_unpublishing_re_renders_the_pages_that_listed_it(client, newsroom, django_capture_on_commit_callbacks):
+    urls = _urls(newsroom)
+    _warm(client, urls)
+    editor = UserFactory(groups=["Editor"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_unpublish(article=newsroom["bj_news"], by=editor)
+    changed = _rerendered(client, urls)
+    assert {"bj_region", "news_topic", "home", "rss", "bj_feed"} <= changed
+    assert not changed & {"sh_article", "sh_region", "food_topic", "author"}
+    assert client.get(urls["bj_article"]).status_code == 404
+
+
+def test_editing_an_article_re_renders_its_page_and_its_lists(client, newsroom, django_capture_on_commit_callbacks):
+    urls = _urls(newsroom)
+    _warm(client, urls)
+    editor = UserFactory(groups=["Editor"])
+    article = newsroom["sh_food"]
+    article.title = "Dumplings, revisited"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_save(article=article, by=editor)
+    changed = _rerendered(client, urls)
+    assert {"sh_article", "sh_region", "food_topic", "author", "home"} <= changed
+    assert not changed & {"bj_article", "bj_region", "news_topic", "bj_feed"}
+    assert "Dumplings, revisited" in client.get(urls["sh_region"]).content.decode()
+
+
+def test_renaming_an_author_re_renders_their_page_and_their_bylines(client, newsroom, django_capture_on_commit_callbacks):
+    urls = _urls(newsroom)
+    _warm(client, urls)
+    author = newsroom["author"]
+    author.name = "Lena H. Hoffmann"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.author_save(author=author)
+    changed = _rerendered(client, urls)
+    assert {"author", "sh_article"} <= changed
+    assert not changed & {"bj_article", "bj_region"}
+    assert "Lena H. Hoffmann" in client.get(urls["sh_article"]).content.decode()
+
+
+def test_approving_a_comment_re_renders_the_article_with_its_new_count(client, newsroom, django_capture_on_commit_callbacks):
+    from comments.models import Comment
+    from comments import services as comment_services
+
+    urls = _urls(newsroom)
+    _warm(client, urls)
+    article = newsroom["sh_food"]
+    comment = Comment.objects.create(
+        article=article, name="Reader", email="reader@example.com", body="Lovely piece.", state="pending"
+    )
+    moderator = UserFactory(is_superuser=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_services.comment_approve(comment=comment, by=moderator)
+    changed = _rerendered(client, urls)
+    assert "sh_article" in changed
+    assert not changed & {"bj_article", "bj_region"}
+    assert "1 User Comment" in client.get(urls["sh_article"]).content.decode()
