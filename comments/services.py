@@ -50,7 +50,12 @@ def article_counts_refresh(*, article_ids) -> None:
         .values("n")
     )
     Article.objects.filter(pk__in=ids).update(comment_count=Coalesce(Subquery(approved), Value(0)))
-    transaction.on_commit(lambda: bump_versions(*[("article", i) for i in ids]))
+    # Cards on the region and topic pages show the count too.
+    places = Article.objects.filter(pk__in=ids).values_list("region_id", "topic_id")
+    pairs = {("article", i) for i in ids}
+    for region_id, topic_id in places:
+        pairs |= {("region", region_id), ("topic", topic_id)}
+    transaction.on_commit(lambda: bump_versions(*sorted(pairs, key=str)))
 
 
 @dataclass
