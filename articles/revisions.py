@@ -54,7 +54,8 @@ def line_diff(old: str, new: str, *, context: int = 1) -> list[tuple[str, str]]:
         if line.startswith(("---", "+++")):
             continue
         if line.startswith("@@"):
-            lines.append(("gap", "…"))
+            if lines:  # between two changed passages, not before the first
+                lines.append(("gap", "…"))
         elif line.startswith("-"):
             lines.append(("del", line[1:]))
         elif line.startswith("+"):
