@@ -7,6 +7,7 @@ import math
 
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
+from django.conf import settings
 from django.shortcuts import render
 
 
@@ -37,3 +38,16 @@ def client_ip(request) -> str | None:
     """The address axes counts failures for: REMOTE_ADDR, as for every other limit on the site
     (a proxy in front must set it; X-Forwarded-For sent by a client is never trusted)."""
     return request.META.get("REMOTE_ADDR") or None
+
+
+def lockout_username(request, credentials=None) -> str | None:
+    """The username axes records and locks: as typed, but at most 255 characters (its column).
+
+    Django's sign-in form does not bound the username before authenticating, and a longer one
+    made PostgreSQL refuse axes' attempt record: a 500 instead of "wrong password".
+    """
+    field = settings.AXES_USERNAME_FORM_FIELD
+    username = credentials.get(field) if credentials else getattr(request, "data", request.POST).get(field)
+    if username is None:
+        return None
+    return str(username).replace("\x00", "")[:255]

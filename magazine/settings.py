@@ -173,6 +173,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "magazine.auth.client_ip"
+AXES_USERNAME_CALLABLE = "magazine.auth.lockout_username"
 AXES_LOCKOUT_CALLABLE = "magazine.auth.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 

@@ -141,3 +141,14 @@ def test_test_client_login_and_force_login_still_work_with_axes_on(client, edito
     other = Client()
     other.force_login(editor)
     assert other.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["0" * 1000, "x" * 256, "名" * 300])
+def test_a_username_longer_than_the_attempt_record_gets_the_form_not_a_500(username):
+    """Regression (found by tests/test_hostile_input.py on PostgreSQL): Django's sign-in form
+    does not bound the username, and axes' varchar(255) record of the attempt raised DataError."""
+    client = Client(raise_request_exception=False)
+    responses = [_sign_in(client, username, "<script>alert(1)</script>") for _ in range(5)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 429]
+    assert "Please enter the correct username and password" in responses[0].content.decode()
+    assert AccessAttempt.objects.get().username == username[:255]
