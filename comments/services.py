@@ -50,12 +50,15 @@ def article_counts_refresh(*, article_ids) -> None:
         .values("n")
     )
     Article.objects.filter(pk__in=ids).update(comment_count=Coalesce(Subquery(approved), Value(0)))
-    # Cards on the region and topic pages show the count too.
-    places = Article.objects.filter(pk__in=ids).values_list("region_id", "topic_id")
-    pairs = {("article", i) for i in ids}
-    for region_id, topic_id in places:
+    transaction.on_commit(lambda: _pages_showing_counts_changed(ids))
+
+
+def _pages_showing_counts_changed(article_ids) -> None:
+    """The articles' pages, and the region and topic pages whose cards show their counts."""
+    pairs = {("article", i) for i in article_ids}
+    for region_id, topic_id in Article.objects.filter(pk__in=article_ids).values_list("region_id", "topic_id"):
         pairs |= {("region", region_id), ("topic", topic_id)}
-    transaction.on_commit(lambda: bump_versions(*sorted(pairs, key=str)))
+    bump_versions(*sorted(pairs, key=str))
 
 
 @dataclass
