@@ -6,6 +6,8 @@ PIP := $(PY) -m pip --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := magazine.settings
+# Local site: mail is written to files in var/mail/ (open them to follow confirmation links).
+LOCAL_ENV := DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=$(CURDIR)/var/mail
 
 .PHONY: run test serve install install-dev migrate seed worker lint clean bench
 
@@ -28,14 +30,17 @@ migrate: install
 
 seed: migrate
 	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py newsletter_demo_subscribers --count 1000
 
 ## make run: install, migrate, load the demo magazine once, and serve it with a task worker.
 run: seed
+	@mkdir -p var/mail
 	@DEBUG=1 $(PY) manage.py demo_logins
+	@echo "Mail the site sends is written to var/mail/; the task worker logs to var/worker.log."
 	@echo "Serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/). Stop with Ctrl-C."
-	@DEBUG=1 $(PY) manage.py db_worker --no-reload >/dev/null 2>&1 & worker=$$!; \
+	@$(LOCAL_ENV) $(PY) manage.py db_worker --no-reload >var/worker.log 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	$(LOCAL_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make test: install the dev requirements and run the whole suite.
 test: install-dev
