@@ -422,14 +422,19 @@ class SQLiteSearch(SearchBackend):
                 LIMIT %s OFFSET %s
             )
             SELECT ranked.id, -ranked.score,
-                   snippet({self.table}, -1, %s, %s, '…', {SNIPPET_WORDS // 2})
+                   snippet({self.table}, 2, %s, %s, '…', {SNIPPET_WORDS // 2}),
+                   snippet({self.table}, 1, %s, %s, '…', {SNIPPET_WORDS // 2})
             FROM ranked JOIN {self.table} ON {self.table}.rowid = ranked.id
             WHERE {self.table} MATCH %s
             ORDER BY ranked.score, ranked.published_at DESC, ranked.id DESC
         """
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*live_params, match, limit, offset, MARK_START, MARK_END, match])
-            return [(row[0], row[1], row[2]) for row in cursor.fetchall()]
+            cursor.execute(sql, [*live_params, match, limit, offset, MARK_START, MARK_END, MARK_START, MARK_END, match])
+            # The body's words where they matched, else the standfirst's, else the body's opening.
+            return [
+                (pk, rank, body if MARK_START in body or MARK_START not in standfirst else standfirst)
+                for pk, rank, body, standfirst in cursor.fetchall()
+            ]
 
     def index_exists(self) -> bool:
         with connection.cursor() as cursor:
