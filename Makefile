@@ -28,14 +28,12 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 
-seed: migrate
-	DEBUG=1 $(PY) manage.py seed_demo
-	DEBUG=1 $(PY) manage.py newsletter_demo_subscribers --count 1000
+seed: install
+	DEBUG=1 $(PY) manage.py setup_demo
 
 ## make run: install, migrate, load the demo magazine once, and serve it with a task worker.
 run: seed
 	@mkdir -p var/mail
-	@DEBUG=1 $(PY) manage.py demo_logins
 	@echo "Mail the site sends is written to var/mail/; the task worker logs to var/worker.log."
 	@echo "Serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/). Stop with Ctrl-C."
 	@$(LOCAL_ENV) $(PY) manage.py db_worker --no-reload >var/worker.log 2>&1 & worker=$$!; \
