@@ -103,7 +103,7 @@ def test_history_page_lists_who_when_and_a_readable_escaped_diff(client, edited,
     assert html.count('class="diff-line diff-same"') >= 1
 
 
-def test_history_page_runs_the_same_number_of_queries_however_many_revisions(client, editor, django_assert_max_num_queries):
+def test_history_page_runs_the_same_number_of_queries_however_many_revisions(client, editor):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
