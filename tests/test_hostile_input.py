@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
@@ -135,11 +135,11 @@ def assert_safe(response, payload: str = "") -> None:
     assert "hacked" not in response.cookies
 
 
-def _run(example):
+def _run(run):
     """One example in a savepoint, with the cache (rate limits, page cache) empty."""
     cache.clear()
     with transaction.atomic():
-        example()
+        run()
 
 
 @pytest.fixture
@@ -167,6 +167,34 @@ def site(db, settings):
     return {"article": article, "region": region, "topic": topic, "author": author, "newsletter": newsletter}
 
 
+# --- The checker itself finds what it is meant to find.
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p><script>alert(1)</script></p>",
+        '<p><img src=x onerror="alert(1)"></p>',
+        "<div><svg/onload=alert(1)></div>",
+        "<xss-probe>x</xss-probe>",
+        '<a href=" JavaScript:alert(1)">x</a>',
+        "<iframe src=//example.com></iframe>",
+    ],
+)
+def test_checker_catches_markup_echoed_unescaped(html):
+    from django.http import HttpResponse
+
+    with pytest.raises(AssertionError):
+        assert_safe(HttpResponse(f"<!doctype html><html><body>{html}</body></html>"))
+
+
+def test_checker_passes_the_same_markup_escaped():
+    from django.http import HttpResponse
+    from django.utils.html import escape
+
+    payloads = "".join(PAYLOADS)
+    assert_safe(HttpResponse(f"<!doctype html><html><body><p>{escape(payloads)}</p></body></html>"))
+
+
 # --- Query parameters of the reader pages.
 
 def test_query_parameters_of_every_reader_page(site, reader):
@@ -191,10 +219,10 @@ def test_query_parameters_of_every_reader_page(site, reader):
         names = pages[url]
         params = {names[i % len(names)]: value for i, value in enumerate(values)}
 
-        def example():
+        def run():
             assert_safe(reader.get(url, params), repr(params))
 
-        _run(example)
+        _run(run)
 
     check()
 
@@ -203,11 +231,11 @@ def test_search_words_are_shown_back_escaped(site, reader):
     @HYPOTHESIS
     @given(words=hostile)
     def check(words):
-        def example():
+        def run():
             response = reader.get("/search/", {"q": words, "date_from": words, "region": words})
             assert_safe(response, words)
 
-        _run(example)
+        _run(run)
 
     check()
 
@@ -230,10 +258,10 @@ def test_hostile_path_segments(site, reader):
     @HYPOTHESIS
     @given(template=st.sampled_from(templates), segment=hostile.filter(lambda s: s.strip("/") != ""))
     def check(template, segment):
-        def example():
+        def run():
             assert_safe(reader.get(template.format(quote(segment, safe=""))), segment)
 
-        _run(example)
+        _run(run)
 
     check()
 
@@ -244,10 +272,20 @@ def test_comment_form_posts_and_the_article_page_shows_them_escaped(site, reader
     article = site["article"]
     url = reverse("comments:post", args=[article.pk])
 
+    published = []
+
     @HYPOTHESIS
-    @given(name=hostile, email=st.one_of(hostile, st.just("reader@example.com")), body=hostile, parent=hostile)
+    @given(
+        name=hostile,
+        email=st.one_of(hostile, st.just("reader@example.com")),
+        body=hostile,
+        parent=st.one_of(st.just(""), hostile),
+    )
+    # Input certain to be accepted, so the published comment's page is checked too.
+    @example(name="<script>alert(1)</script>", email="reader@example.com", body='"><img src=x onerror=alert(1)>', parent="")
+    @example(name="Li ‮Wei", email="reader@example.com", body="<xss-probe>hi</xss-probe> javascript:alert(1)", parent="")
     def check(name, email, body, parent):
-        def example():
+        def run():
             data = {
                 "name": name,
                 "email": email,
@@ -258,12 +296,15 @@ def test_comment_form_posts_and_the_article_page_shows_them_escaped(site, reader
             }
             posted = reader.post(url, data)
             assert_safe(posted, repr(data))
+            if posted.status_code == 302:
+                published.append(data)
             page = reader.get(article.get_absolute_url())
             assert_safe(page, repr(data))
 
-        _run(example)
+        _run(run)
 
     check()
+    assert len(published) >= 2  # at least the explicit examples went through to the page
 
 
 def test_a_published_hostile_comment_is_escaped_on_the_article_page(site, reader):
@@ -273,11 +314,11 @@ def test_a_published_hostile_comment_is_escaped_on_the_article_page(site, reader
     @HYPOTHESIS
     @given(body=st.sampled_from(PAYLOADS).filter(lambda p: p.strip("\x00 \r\n") and "\x00" not in p), name=hostile)
     def check(body, name):
-        def example():
+        def run():
             CommentFactory(article=article, body=f"Said: {body}", name=name.replace("\x00", "")[:80] or "x")
             assert_safe(reader.get(article.get_absolute_url()), body)
 
-        _run(example)
+        _run(run)
 
     check()
 
@@ -294,11 +335,11 @@ def test_newsletter_sign_up_form(site, reader):
         page=hostile,
     )
     def check(email, newsletters, consent, source, page):
-        def example():
+        def run():
             data = {"email": email, "newsletters": newsletters, "consent": consent, "source": source, "page": page}
             assert_safe(reader.post(url, data), repr(data))
 
-        _run(example)
+        _run(run)
 
     check()
 
@@ -322,14 +363,14 @@ def test_newsletter_preference_centre_form(site, reader):
         newsletter=hostile,
     )
     def check(url, newsletters, regions, topics, fmt, newsletter):
-        def example():
+        def run():
             data = {"newsletters": newsletters, "regions": regions, "topics": topics, "format": fmt, "newsletter": newsletter}
             response = reader.post(url, data)
             assert_safe(response, repr(data))
             if response.status_code == 400:
                 assert_safe(reader.get(urls[0]), repr(data))
 
-        _run(example)
+        _run(run)
 
     check()
 
@@ -345,10 +386,10 @@ def test_one_click_unsubscribe_and_comment_mail_links_with_hostile_bodies(site, 
     @HYPOTHESIS
     @given(url=st.sampled_from(urls), field=hostile, value=hostile)
     def check(url, field, value):
-        def example():
+        def run():
             assert_safe(reader.post(url, {field: value, "List-Unsubscribe": value}), repr((field, value)))
 
-        _run(example)
+        _run(run)
 
     check()
 
@@ -362,14 +403,14 @@ def test_share_and_flag_posts(site, reader):
     @HYPOTHESIS
     @given(url=st.sampled_from([share, flag]), network=hostile, extra=hostile)
     def check(url, network, extra):
-        def example():
+        def run():
             response = reader.post(url, {"network": network, "reason": extra})
             assert_safe(response, repr((network, extra)))
             if url == share:
                 assert response["Content-Type"].startswith("application/json")
                 assert response.status_code in (200, 400, 429)
 
-        _run(example)
+        _run(run)
 
     check()
 
@@ -378,13 +419,13 @@ def test_admin_sign_in_form(site, reader):
     @HYPOTHESIS
     @given(username=hostile, password=hostile, next_url=hostile)
     def check(username, password, next_url):
-        def example():
+        def run():
             data = {"username": username, "password": password, "next": next_url}
             response = reader.post("/admin/login/", data)
             assert_safe(response, repr(data))
             if response.status_code == 302:  # only a real sign-in redirects, and never off-site
                 raise AssertionError(f"signed in with {data!r}")
 
-        _run(example)
+        _run(run)
 
     check()
