@@ -165,6 +165,40 @@ INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/(?
 EVENT_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
 
 
+def _assert_no_inline_code(response, url):
+    html = response.content.decode()
+    nonces = [n[len("'nonce-"):-1] for n in _directives(response["Content-Security-Policy"])["script-src"][1:]]
+    for tag in INLINE_SCRIPT.findall(html):
+        assert any(f'nonce="{nonce}"' in tag for nonce in nonces), (url, tag)
+    assert not re.search(r"<style[\s>]", html, re.I), url
+    assert not re.search(r"\sstyle\s*=", html, re.I), url
+    assert not EVENT_HANDLER.search(html), url
+    assert "javascript:" not in html.lower(), url
+
+
+def test_staff_pages_have_no_inline_script_style_or_event_handler(client):
+    from comments.tests.factories import CommentFactory
+
+    article = ArticleFactory()
+    CommentFactory(article=article)
+    assert client.get("/admin/login/").status_code == 200
+    _assert_no_inline_code(client.get("/admin/login/"), "/admin/login/")
+    client.force_login(UserFactory(username="csp-root", is_superuser=True))
+    urls = [
+        "/admin/",
+        "/admin/articles/article/",
+        "/admin/articles/article/add/",
+        f"/admin/articles/article/{article.pk}/change/",
+        "/admin/magazine/edition/add/",
+        "/admin/comments/comment/",
+        "/admin/newsletter/subscriber/",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        _assert_no_inline_code(response, url)
+
+
 def test_reader_pages_have_no_inline_script_style_or_event_handler(client):
     article = ArticleFactory()
     urls = [
@@ -174,15 +208,9 @@ def test_reader_pages_have_no_inline_script_style_or_event_handler(client):
         article.topic.get_absolute_url(),
         "/newsletter/",
         "/magazine/",
+        "/search/?q=city",
         "/no-such-page/",
     ]
     for url in urls:
         response = client.get(url)
-        html = response.content.decode()
-        nonces = [n[len("'nonce-"):-1] for n in _directives(response["Content-Security-Policy"])["script-src"][1:]]
-        for tag in INLINE_SCRIPT.findall(html):
-            assert any(f'nonce="{nonce}"' in tag for nonce in nonces), (url, tag)
-        assert not re.search(r"<style[\s>]", html, re.I), url
-        assert not re.search(r"\sstyle\s*=", html, re.I), url
-        assert not EVENT_HANDLER.search(html), url
-        assert "javascript:" not in html.lower(), url
+        _assert_no_inline_code(response, url)
