@@ -62,6 +62,15 @@ def test_the_database_has_its_full_text_index():
             (definition,) = cursor.fetchone()
             assert "USING fts5" in definition
             assert "content='articles_searchdocument'" in definition
+            # The triggers that copy every write of a document into the FTS5 index.
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'articles_searchdocument'"
+            )
+            assert {name for (name,) in cursor.fetchall()} == {
+                "articles_search_fts_insert",
+                "articles_search_fts_update",
+                "articles_search_fts_delete",
+            }
     assert search.index_exists()
 
 
