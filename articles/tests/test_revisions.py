@@ -115,6 +115,7 @@ def test_history_page_runs_the_same_number_of_queries_however_many_revisions(cli
             article.title = f"Headline {n}"
             article.body += f"\n\nParagraph {n}."
             services.article_save(article=article, by=editor)
+        client.get(history_url(article))  # the first request of a process fills Django's own caches
         with CaptureQueriesContext(connection) as queries:
             assert client.get(history_url(article)).status_code == 200
         counts.append(len(queries))
