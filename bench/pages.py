@@ -32,6 +32,9 @@ time: it prints figures.
 Options: --articles N, --duration S (per case), --warmup S, --connections N, --workers N,
 --query WORDS (the search), --skip-seed (reuse the database a --keep run left),
 --keep (keep the database and work folder), --workdir PATH.
+
+Exit status: 0; 1 when a page's query count differs between the two sizes; 2 when a page
+answered errors under load or completed no request in the measured time.
 """
 
 from __future__ import annotations
@@ -174,7 +177,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fetch(url: str, timeout: float = 30) -> tuple[int, dict, bytes]:
+def fetch(url: str, timeout: float = 180) -> tuple[int, dict, bytes]:
     request = urllib.request.Request(url, headers={"User-Agent": "bench-pages"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback only
@@ -195,7 +198,7 @@ class Server:
         self.process = subprocess.Popen(
             [
                 str(gunicorn), "magazine.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(workers), "--no-control-socket", "--log-level", "warning",
+                "--workers", str(workers), "--timeout", "180", "--no-control-socket", "--log-level", "warning",
                 "--error-logfile", "-",
             ],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -337,8 +340,9 @@ def main() -> int:
             results += _measure(server, mode, urls, options, wrk_script)
             server.stop()
         _print_load(results, options, wrk_script is not None, load_average_before)
-        if any(result["errors"] for result in results):
-            status = 1
+        if any(result["errors"] or not result["requests"] for result in results):
+            print("Some pages answered errors or no request completed: see above.")
+            status = status or 2
         if redis_url:
             _forget_redis_keys(redis_url, prefix)
         print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
@@ -384,7 +388,8 @@ def _seed_and_count(articles: int, options, search_on: bool) -> dict:
                 print(f"search index: {made:,} documents made in {time.monotonic() - started:.1f} s")
         print(f"search {options.query!r}: {search.search(options.query).count():,} results")
     urls = _pick_urls(options.query, search_on)
-    return {"urls": urls, "queries": _count_queries(urls)}
+    queries, timings = _count_queries(urls)
+    return {"urls": urls, "queries": queries, "ms": timings}
 
 
 def _pick_urls(query: str, search_on: bool) -> list[tuple[str, str]]:
@@ -400,38 +405,47 @@ def _pick_urls(query: str, search_on: bool) -> list[tuple[str, str]]:
     return urls
 
 
-def _count_queries(urls) -> dict[str, tuple[int, int]]:
-    """Queries of one render with every cache empty, and of the next with the site's caches warm."""
+def _count_queries(urls) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[float, float]]]:
+    """Queries of one render with every cache empty, and of the next with the site's caches warm,
+    and how long each of those two renders took in this process (milliseconds)."""
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    counts = {}
+    counts, timings = {}, {}
     for name, url in urls:
         cache.clear()
-        renders = []
+        renders, times = [], []
         for _ in range(2):
+            started = time.perf_counter()
             with CaptureQueriesContext(connection) as queries:
                 response = Client().get(url)
+            times.append((time.perf_counter() - started) * 1000)
             if response.status_code != 200:
                 raise SystemExit(f"{name} ({url}) answered {response.status_code}, not 200.")
             renders.append(len(queries))
         counts[name] = tuple(renders)
-    return counts
+        timings[name] = tuple(times)
+    return counts, timings
 
 
 def _print_counts(counts: dict[int, dict]) -> bool:
     sizes = sorted(counts)
     print()
-    print("SQL queries per page (Django test client, page cache off; caches empty / site caches warm)")
-    header = f"{'page':<9}" + "".join(f"{f'{size:,} articles':>22}" for size in sizes)
-    print(header)
+    print("SQL queries per page and the time of that one render (Django test client in this process,")
+    print("page cache off): first with every cache empty, then again with the site's own caches warm")
+    print(f"{'':<9}" + "".join(f"{f'{size:,} articles':>34}" for size in sizes))
+    print(f"{'page':<9}" + f"{'queries':>14}{'ms':>20}" * len(sizes))
     same = True
     names = [name for name, _ in counts[sizes[-1]]["urls"]]
     for name in names:
         row = [counts[size]["queries"].get(name) for size in sizes]
-        cells = "".join(f"{f'{cold} / {warm}':>22}" for cold, warm in row)
+        times = [counts[size]["ms"].get(name) for size in sizes]
+        cells = "".join(
+            f"{f'{cold} / {warm}':>14}{f'{cold_ms:,.0f} / {warm_ms:,.0f}':>20}"
+            for (cold, warm), (cold_ms, warm_ms) in zip(row, times, strict=True)
+        )
         differs = len(set(row)) > 1
         same &= not differs
         print(f"{name:<9}{cells}" + ("   DIFFERS" if differs else ""))
@@ -443,6 +457,7 @@ def _print_counts(counts: dict[int, dict]) -> bool:
         print(f"Every page costs the same queries at {sizes[0]:,} and {sizes[-1]:,} articles.")
     else:
         print("Query counts differ between sizes: a page grows with the database.")
+    print("(A single render's time is one sample on a shared machine: it shows a slow query, not a rate.)")
     return same
 
 
@@ -464,17 +479,28 @@ def _prime(server: Server, path: str, workers: int) -> str:
 def _measure(server: Server, mode: str, urls, options, wrk_script) -> list[dict]:
     results = []
     for name, path in [("floor", FLOOR_PATH), *urls]:
-        status, headers, body = fetch(server.base + path)
-        if status != 200:
-            print(f"{mode} {name} ({path}) answered {status}: not measured.")
+        try:
+            started = time.perf_counter()
+            status, headers, body = fetch(server.base + path)
+            first = (time.perf_counter() - started) * 1000
+            if status != 200:
+                print(f"{mode} {name} ({path}) answered {status}: not measured.")
+                continue
+            cache_state = headers.get("X-Page-Cache", "-")
+            if mode == "warm" and name != "floor":
+                cache_state = _prime(server, path, options.workers)
+            if options.warmup:
+                drive(server.base + path, duration=options.warmup, connections=options.connections, wrk_script=wrk_script)
+            figures = drive(server.base + path, duration=options.duration, connections=options.connections, wrk_script=wrk_script)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+            server.log.flush()
+            print(f"{mode} {name} ({path}) failed: {error!r}; the server's log ends:")
+            print(Path(server.log.name).read_text()[-2000:])
+            results.append({"mode": mode, "page": name, "path": path, "bytes": 0, "cache": "-", "first": 0.0,
+                            "requests": 0, "rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "errors": 1})
             continue
-        cache_state = headers.get("X-Page-Cache", "-")
-        if mode == "warm" and name != "floor":
-            cache_state = _prime(server, path, options.workers)
-        if options.warmup:
-            drive(server.base + path, duration=options.warmup, connections=options.connections, wrk_script=wrk_script)
-        figures = drive(server.base + path, duration=options.duration, connections=options.connections, wrk_script=wrk_script)
-        results.append({"mode": mode, "page": name, "path": path, "bytes": len(body), "cache": cache_state, **figures})
+        results.append({"mode": mode, "page": name, "path": path, "bytes": len(body), "cache": cache_state,
+                        "first": first, **figures})
     return results
 
 
@@ -484,16 +510,22 @@ def _print_load(results: list[dict], options, used_wrk: bool, load_before) -> No
     print(f"Under load: gunicorn, {options.workers} sync workers on 127.0.0.1; {generator}, "
           f"{options.connections} connections, {options.duration:g} s per case after {options.warmup:g} s warm-up")
     print(f"{'case':<14}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-          f"{'req/s of floor':>16}{'p50 x floor':>13}{'KB':>7}{'errors':>8}  page cache")
+          f"{'req/s of floor':>16}{'p50 x floor':>13}{'KB':>7}{'first ms':>10}{'errors':>8}  page cache")
     floors = {r["mode"]: r for r in results if r["page"] == "floor"}
     for result in results:
         floor = floors.get(result["mode"])
+        if not result["requests"]:
+            print(f"{result['mode'] + ' ' + result['page']:<14}  no request completed in {options.duration:g} s"
+                  f"{result['first']:>45,.0f}{result['errors']:>8}  {result['cache']}")
+            continue
         share = f"{result['rps'] / floor['rps']:.3f}" if floor and floor["rps"] else "-"
         slower = f"{result['p50'] / floor['p50']:.1f}" if floor and floor["p50"] else "-"
         print(f"{result['mode'] + ' ' + result['page']:<14}{result['rps']:>9,.0f}{result['p50']:>9.1f}"
               f"{result['p95']:>9.1f}{result['p99']:>9.1f}{share:>16}{slower:>13}"
-              f"{result['bytes'] / 1024:>7.0f}{result['errors']:>8}  {result['cache']}")
+              f"{result['bytes'] / 1024:>7.0f}{result['first']:>10,.0f}{result['errors']:>8}  {result['cache']}")
     after = os.getloadavg()
+    print("first ms: the first request to the fresh server, its caches empty; page cache: "
+          "what the page cache answered once primed")
     print(f"load average before: {' '.join(f'{v:.2f}' for v in load_before)}; "
           f"after: {' '.join(f'{v:.2f}' for v in after)}")
 
