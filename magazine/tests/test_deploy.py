@@ -15,7 +15,9 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))}
+    # Nothing of the test process's own Django set-up (settings module, the browser tests'
+    # DJANGO_ALLOW_ASYNC_UNSAFE) may leak into the production check.
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
