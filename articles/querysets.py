@@ -27,9 +27,10 @@ class ArticleQuerySet(models.QuerySet):
     def with_cards(self):
         """Everything a card shows (region, topic, image and its renditions) in one query.
 
-        The image's renditions come with it in ``Image.rendition_summary``.
+        The image's renditions come with it in ``Image.rendition_summary``. Cards never show
+        the body, so its three columns (the largest of the row) stay in the database.
         """
-        return self.select_related("region", "topic", "hero_image")
+        return self.select_related("region", "topic", "hero_image").defer("body", "body_html", "body_blocks")
 
     def with_bylines(self):
         from articles.models import ArticleAuthor
