@@ -177,3 +177,15 @@ def test_a_304_carries_the_etag_and_no_body(site):
     assert again.status_code == 304
     assert again.content == b""
     assert again["ETag"] == first["ETag"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/magazine/?city=%00", "/newsletter/?list=%00", "/magazine/?year=2026&city=shang%00hai", "/search/?q=%00", "/?%00=1"],
+)
+def test_a_nul_character_in_the_query_string_is_a_400_not_a_500(site, url):
+    """Regression (found by tests/test_hostile_input.py on PostgreSQL): a lookup by a query
+    parameter holding NUL raised DataError there, a 500 instead of a 404."""
+    response = Client(raise_request_exception=False).get(url)
+    assert response.status_code == 400
+    assert "NUL character" in response.content.decode()
