@@ -50,26 +50,6 @@ def test_settings_lock_after_five_failures_for_fifteen_minutes_by_user_and_addre
     assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
 
 
-def test_production_backend_list_starts_with_axes():
-    """Outside pytest the plain AxesStandaloneBackend leads; the test subclass only adds a
-    pass-through for the test client's request-less login()."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    code = "from django.conf import settings; print(settings.AUTHENTICATION_BACKENDS[0])"
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='magazine.settings'; django.setup(); {code}"],
-        cwd=Path(__file__).resolve().parents[1],
-        env={"DEBUG": "1", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "axes.backends.AxesStandaloneBackend"
-
-
 def test_sixth_attempt_after_five_wrong_passwords_is_locked_out_even_with_the_right_one(client, editor):
     _fail(client, editor.username, 5)
     response = _sign_in(client, editor.username, ADMIN_PASSWORD)
