@@ -15,13 +15,28 @@ SOURCES = {
 }
 
 
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Choices posted as ids; anything but a plain id of at most 18 digits is an invalid choice
+    before it reaches the database (SQLite raised OverflowError on ids past its integer range:
+    a 500 instead of the form again)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk).strip()
+            if not (text.isascii() and text.isdigit() and len(text) <= 18):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+
 class SignUpForm(forms.Form):
     email = forms.CharField(
         label="Email address",
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "you@example.com"}),
     )
-    newsletters = forms.ModelMultipleChoiceField(
+    newsletters = IdsChoiceField(
         label="Newsletters",
         queryset=None,
         required=False,
@@ -62,21 +77,21 @@ class SignUpForm(forms.Form):
 
 
 class PreferencesForm(forms.Form):
-    newsletters = forms.ModelMultipleChoiceField(
+    newsletters = IdsChoiceField(
         label="Newsletters I get",
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Untick every list to stop all mail.",
     )
-    regions = forms.ModelMultipleChoiceField(
+    regions = IdsChoiceField(
         label="Regions I care about",
         queryset=Region.objects.order_by("ordering", "name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: stories from everywhere.",
     )
-    topics = forms.ModelMultipleChoiceField(
+    topics = IdsChoiceField(
         label="Topics I care about",
         queryset=Topic.objects.order_by("ordering", "name"),
         required=False,

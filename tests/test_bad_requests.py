@@ -189,3 +189,28 @@ def test_a_nul_character_in_the_query_string_is_a_400_not_a_500(site, url):
     response = Client(raise_request_exception=False).get(url)
     assert response.status_code == 400
     assert "NUL character" in response.content.decode()
+
+
+@pytest.mark.parametrize("bad_id", ["9" * 30, "18446744073709551616", "-1", "1.5", "１", " 1e9"])
+def test_out_of_range_or_odd_list_ids_get_the_form_again_not_a_500(site, bad_id):
+    """Regression (found by tests/test_hostile_input.py on SQLite): an id past the database's
+    integer range in a newsletter form raised OverflowError, a 500."""
+    from django.urls import reverse
+
+    from newsletter import tokens
+    from newsletter.models import Newsletter
+    from newsletter.tests.factories import SubscriberFactory
+
+    weekly, _ = Newsletter.objects.get_or_create(slug="7-days-in-china", defaults={"name": "7 Days", "is_default": True})
+    client = Client(raise_request_exception=False)
+    signup = client.post(
+        reverse("newsletter:subscribe"), {"email": "kept@example.org", "consent": "on", "newsletters": [bad_id]}
+    )
+    assert signup.status_code == 400
+    assert 'value="kept@example.org"' in signup.content.decode()
+
+    subscriber = SubscriberFactory(lists=[weekly])
+    url = reverse("newsletter:preferences", args=[tokens.preferences_token(subscriber)])
+    for field in ("newsletters", "regions", "topics"):
+        response = client.post(url, {field: [bad_id], "format": "html"})
+        assert response.status_code == 400, field
