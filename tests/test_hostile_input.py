@@ -266,6 +266,28 @@ def test_hostile_path_segments(site, reader):
     check()
 
 
+def test_hostile_numbers_in_numeric_path_segments(site, reader):
+    """Ids in paths are digits only, but of any length: past every integer range, too."""
+    gets = ["/comments/{}/reply/", "/share/{}/wechat.svg", "/preview/{}/"]
+    posts = ["/share/{}/", "/comments/{}/flag/", "/comments/post/{}/"]
+
+    @HYPOTHESIS
+    @given(
+        template=st.sampled_from(gets + posts),
+        number=st.one_of(st.from_regex(r"[0-9]{1,40}", fullmatch=True), st.sampled_from(["0", "9" * 30, "18446744073709551616"])),
+        network=hostile,
+    )
+    def check(template, number, network):
+        def run():
+            url = template.format(number)
+            response = reader.post(url, {"network": network}) if template in posts else reader.get(url)
+            assert_safe(response, url)
+
+        _run(run)
+
+    check()
+
+
 # --- Forms.
 
 def test_comment_form_posts_and_the_article_page_shows_them_escaped(site, reader):
