@@ -236,7 +236,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=100_000, help="live demo articles to measure at (default 100,000)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per case (default 10)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load before each case (default 2)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured requests, one at a time, before each case (default 2)")
     parser.add_argument("--connections", type=int, default=4, help="concurrent connections (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     parser.add_argument("--query", default="food", help="the search words (default: food)")
@@ -476,6 +476,26 @@ def _prime(server: Server, path: str, workers: int) -> str:
     return "not cached"
 
 
+def _warm_up(server: Server, path: str, seconds: float) -> None:
+    """Unmeasured requests one after another, each answered before the next: none left running."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        fetch(server.base + path)
+
+
+def _drain(server: Server, workers: int, timeout: float = 300) -> None:
+    """Wait until requests the load generator gave up on at its deadline are finished.
+
+    A sync worker renders a request to the end even when its client has gone, so a slow page
+    would otherwise still hold the workers when the next case starts."""
+    deadline = time.monotonic() + timeout
+    quick = 0
+    while quick < 2 * workers and time.monotonic() < deadline:
+        started = time.perf_counter()
+        fetch(server.base + FLOOR_PATH)
+        quick = quick + 1 if time.perf_counter() - started < 0.1 else 0
+
+
 def _measure(server: Server, mode: str, urls, options, wrk_script) -> list[dict]:
     results = []
     for name, path in [("floor", FLOOR_PATH), *urls]:
@@ -489,9 +509,9 @@ def _measure(server: Server, mode: str, urls, options, wrk_script) -> list[dict]
             cache_state = headers.get("X-Page-Cache", "-")
             if mode == "warm" and name != "floor":
                 cache_state = _prime(server, path, options.workers)
-            if options.warmup:
-                drive(server.base + path, duration=options.warmup, connections=options.connections, wrk_script=wrk_script)
+            _warm_up(server, path, options.warmup)
             figures = drive(server.base + path, duration=options.duration, connections=options.connections, wrk_script=wrk_script)
+            _drain(server, options.workers)
         except (OSError, RuntimeError, subprocess.SubprocessError) as error:
             server.log.flush()
             print(f"{mode} {name} ({path}) failed: {error!r}; the server's log ends:")
@@ -508,8 +528,9 @@ def _print_load(results: list[dict], options, used_wrk: bool, load_before) -> No
     print()
     generator = "wrk" if used_wrk else "Python load generator (threads, keep-alive)"
     print(f"Under load: gunicorn, {options.workers} sync workers on 127.0.0.1; {generator}, "
-          f"{options.connections} connections, {options.duration:g} s per case after {options.warmup:g} s warm-up")
-    print(f"{'case':<14}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+          f"{options.connections} connections, {options.duration:g} s per case after {options.warmup:g} s of "
+          "requests one at a time")
+    print(f"{'case':<14}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
           f"{'req/s of floor':>16}{'p50 x floor':>13}{'KB':>7}{'first ms':>10}{'errors':>8}  page cache")
     floors = {r["mode"]: r for r in results if r["page"] == "floor"}
     for result in results:
@@ -518,9 +539,10 @@ def _print_load(results: list[dict], options, used_wrk: bool, load_before) -> No
             print(f"{result['mode'] + ' ' + result['page']:<14}  no request completed in {options.duration:g} s"
                   f"{result['first']:>45,.0f}{result['errors']:>8}  {result['cache']}")
             continue
-        share = f"{result['rps'] / floor['rps']:.3f}" if floor and floor["rps"] else "-"
-        slower = f"{result['p50'] / floor['p50']:.1f}" if floor and floor["p50"] else "-"
-        print(f"{result['mode'] + ' ' + result['page']:<14}{result['rps']:>9,.0f}{result['p50']:>9.1f}"
+        share = f"{result['rps'] / floor['rps']:.3g}" if floor and floor["rps"] else "-"
+        slower = f"{result['p50'] / floor['p50']:,.1f}" if floor and floor["p50"] else "-"
+        rate = f"{result['rps']:,.0f}" if result["rps"] >= 100 else f"{result['rps']:.1f}"
+        print(f"{result['mode'] + ' ' + result['page']:<14}{result['requests']:>9,}{rate:>9}{result['p50']:>9.1f}"
               f"{result['p95']:>9.1f}{result['p99']:>9.1f}{share:>16}{slower:>13}"
               f"{result['bytes'] / 1024:>7.0f}{result['first']:>10,.0f}{result['errors']:>8}  {result['cache']}")
     after = os.getloadavg()
