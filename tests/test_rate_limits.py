@@ -17,7 +17,7 @@ from comments.tests.helpers import form_data, post_url
 from magazine import ratelimit
 from newsletter import tokens as newsletter_tokens
 from newsletter.models import Newsletter, Subscriber
-from newsletter.tests.factories import NewsletterFactory, SubscriberFactory
+from newsletter.tests.factories import SubscriberFactory
 
 pytestmark = pytest.mark.django_db
 
