@@ -40,9 +40,12 @@ run: seed
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(LOCAL_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-## make test: install the dev requirements and run the whole suite.
-test: install-dev
+## make test: install the dev requirements, lint, and run the whole suite.
+test: install-dev lint
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
 
 worker: install
 	$(PY) manage.py db_worker

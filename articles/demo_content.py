@@ -736,7 +736,7 @@ IMAGE_CREDIT = "Illustration: City Magazine studio"
 
 
 def _mix(a, b, t: float):
-    return tuple(round(x + (y - x) * t) for x, y in zip(a, b))
+    return tuple(round(x + (y - x) * t) for x, y in zip(a, b, strict=True))
 
 
 def _vertical_gradient(size, top, bottom) -> PILImage.Image:

@@ -94,7 +94,7 @@ def annotate_changes(records, *, before=None) -> None:
     history), if there is one; the very first revision of an article has no changes to show.
     """
     records = list(records)
-    for newer, older in zip(records, [*records[1:], before]):
+    for newer, older in zip(records, [*records[1:], before], strict=True):
         newer.revision_changes = changes_between(older, newer) if older is not None else []
 
 

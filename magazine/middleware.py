@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpResponseBadRequest
 
+
 def permissions_policy_header(policy: dict[str, str]) -> str:
     return ", ".join(f"{feature}={allow}" for feature, allow in policy.items())
 

@@ -199,7 +199,7 @@ class PageCacheMiddleware:
             "expires": render.expires,
             "on_serve": render.on_serve,
             "created": time.time(),
-            "etag": '"%s"' % hashlib.md5(response.content, usedforsecurity=False).hexdigest(),
+            "etag": f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"',
         }
         timeout = settings.PAGE_CACHE_SECONDS
         if render.expires is not None:

@@ -3,23 +3,21 @@ import io
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
-from django.http import HttpResponse, JsonResponse
 from django.core.paginator import InvalidPage, Paginator
-from django.http import FileResponse, Http404
+from django.db import connection
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from django.conf import settings
-
 from articles import search as site_search
 from articles import selectors
-from magazine.forms import SearchForm
-from magazine import selectors as archive_selectors
 from magazine import pagecache, services
+from magazine import selectors as archive_selectors
+from magazine.forms import SearchForm
 from magazine.models import CityEdition, Edition, SiteSettings
 
 

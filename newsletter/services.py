@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from articles.models import Article, Region, Topic
 from newsletter import selectors
-from newsletter.models import Delivery, Newsletter, Send, SendArticle, Subscriber, Subscription, SubscriberEvent
+from newsletter.models import Delivery, Newsletter, Send, SendArticle, Subscriber, SubscriberEvent, Subscription
 from newsletter.validators import clean_email_address
 
 SEND_PERMISSION = "newsletter.start_send"

@@ -7,8 +7,8 @@ silent save.
 """
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 
 from articles import permissions
 from articles.models import Article

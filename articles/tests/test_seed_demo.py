@@ -1,8 +1,7 @@
 from io import StringIO
 
-from django.core.files.base import ContentFile
-
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone

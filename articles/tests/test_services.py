@@ -33,7 +33,7 @@ def test_services_take_keyword_arguments_only(writer):
     article = ArticleFactory(draft=True, created_by=writer)
 
     with pytest.raises(TypeError):
-        services.article_save(article, writer)  # noqa: the point is that this is refused
+        services.article_save(article, writer)  # positional arguments are refused: keyword-only
 
 
 def test_writer_saves_own_draft_and_becomes_its_creator(writer):

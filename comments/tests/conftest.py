@@ -1,8 +1,7 @@
 import pytest
 
-from comments.tests.helpers import ensure_staff_groups
-
 from comments.models import CommentPolicy
+from comments.tests.helpers import ensure_staff_groups
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +21,6 @@ def policy(db):
 
 def set_policy(policy, **changes):
     from comments import services
-
     from magazine.cache import bump_versions
 
     for name, value in changes.items():

@@ -40,9 +40,9 @@ def ensure_staff_groups() -> None:
     test on the same worker flushed them."""
     from importlib import import_module
 
+    from django.apps import apps
     from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
-    from django.apps import apps
 
     if Group.objects.filter(name="Moderator").exists():
         return

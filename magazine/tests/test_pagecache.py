@@ -246,8 +246,8 @@ def test_renaming_an_author_re_renders_their_page_and_their_bylines(client, news
 
 
 def test_approving_a_comment_re_renders_the_article_with_its_new_count(client, newsroom, django_capture_on_commit_callbacks):
-    from comments.models import Comment
     from comments import services as comment_services
+    from comments.models import Comment
 
     urls = _urls(newsroom)
     _warm(client, urls)
