@@ -130,7 +130,7 @@ def _run(options) -> int:
 
     from articles.tests.factories import ArticleFactory
     from newsletter import services
-    from newsletter.models import Delivery, Newsletter, Send, SendArticle, Subscriber, Subscription
+    from newsletter.models import Delivery, Newsletter, Send, Subscriber, Subscription
 
     call_command("migrate", verbosity=0, interactive=False)
     n = options.subscribers

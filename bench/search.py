@@ -169,7 +169,7 @@ def main() -> int:
     print("| query | matches | search p50 ms | search p95 ms | page p50 ms | page p95 ms |")
     print("|---|---:|---:|---:|---:|---:|")
     for label, text, filters in queries:
-        def run():
+        def run(text=text, filters=filters):
             results = search.search(text, **filters)
             return results.count(), results[0:PAGE_SIZE]
 

@@ -2,8 +2,8 @@
 form again with the reason and what they typed), nothing changes, and other readers are not
 affected. Admin sign-in is covered by tests/test_admin_lockout.py (django-axes)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from django.test import Client
