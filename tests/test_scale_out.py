@@ -23,7 +23,6 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
