@@ -151,8 +151,10 @@ def test_latest_by_region_groups_the_newest_per_region_in_one_query(
     sh = [ArticleFactory(region=shanghai, topic=food, published_at=_at(h), hero_image=image) for h in range(1, 7)]
     bj = [ArticleFactory(region=beijing, topic=food, published_at=_at(h), hero_image=image) for h in range(10, 13)]
     ArticleFactory(region=beijing, topic=food, draft=True)
-    with django_assert_num_queries(1):  # one window-function query, images included
+    with django_assert_num_queries(2):  # one window-function query (images included), the next scheduled time
         groups = selectors.latest_by_region(per=4)
+    with django_assert_num_queries(0):  # then from the cache until an article changes
+        assert selectors.latest_by_region(per=4) == groups
     assert [(region.slug, items) for region, items in groups] == [("shanghai", sh[:4]), ("beijing", bj)]
 
 
@@ -196,3 +198,22 @@ def test_a_scheduled_article_appears_when_its_time_arrives(shanghai, food):
     scheduled = ArticleFactory(region=shanghai, topic=food, published_at=timezone.now() + timedelta(hours=2))
     assert scheduled not in Article.objects.published()
     assert scheduled in Article.objects.published(now=timezone.now() + timedelta(hours=3))
+
+
+def test_front_strips_show_a_new_article_as_soon_as_it_is_published(
+    shanghai, food, django_capture_on_commit_callbacks
+):
+    editor = UserFactory(groups=["Editor"])
+    ArticleFactory(region=shanghai, topic=food, published_at=_at(5))
+    assert len(selectors.latest_by_region(per=4)[0][1]) == 1
+    draft = ArticleFactory(region=shanghai, topic=food, draft=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_publish(article=draft, by=editor)
+    assert selectors.latest_by_region(per=4)[0][1][0] == draft
+
+
+def test_front_strips_are_cached_no_later_than_the_next_scheduled_publish(shanghai, food, settings):
+    settings.DISCOVERY_CACHE_SECONDS = 600
+    ArticleFactory(region=shanghai, topic=food, published_at=_at(5))
+    ArticleFactory(region=shanghai, topic=food, published_at=timezone.now() + timedelta(seconds=90))
+    assert 1 <= selectors._discovery_timeout() <= 90
