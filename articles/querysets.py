@@ -13,10 +13,18 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status="published", published_at__lte=now)
 
     def in_region(self, region):
-        """Articles of the region and of the regions inside it (two levels down)."""
-        return self.filter(
-            models.Q(region=region) | models.Q(region__parent=region) | models.Q(region__parent__parent=region)
-        )
+        """Articles of the region and of the regions inside it (two levels down).
+
+        The regions are picked first, in a subquery on the small region table, so the
+        (region, status, published_at) index answers: an OR across joined region rows made the
+        database read every article (a third of a second per count at 100,000 articles).
+        """
+        from articles.models import Region
+
+        inside = Region.objects.filter(
+            models.Q(pk=region.pk) | models.Q(parent=region) | models.Q(parent__parent=region)
+        ).values("pk")
+        return self.filter(region_id__in=inside)
 
     def in_topic(self, topic):
         return self.filter(topic=topic)

@@ -55,12 +55,15 @@ def more_news(*, article: Article, limit: int | None = None) -> list[Article]:
 
 def read_more(*, article: Article) -> list[Article]:
     """The hand-picked READ MORE articles that are live, in the order the editor set."""
-    links = (
-        ReadMoreLink.objects.filter(article=article, target__in=published_articles())
-        .select_related("target__region")
-        .order_by("sort_order", "id")
+    links = ReadMoreLink.objects.filter(article=article)
+    return list(
+        published_articles()
+        .filter(pk__in=links.values("target_id"))
+        .select_related("region")
+        .defer("body", "body_html", "body_blocks")
+        .annotate(_link_order=Subquery(links.filter(target=OuterRef("pk")).values("sort_order")[:1]))
+        .order_by("_link_order", "pk")
     )
-    return [link.target for link in links]
 
 
 def in_case_you_missed_it(*, exclude_ids=(), limit: int = 4, days: int | None = None) -> list[Article]:
