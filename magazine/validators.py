@@ -29,20 +29,32 @@ def _looks_like_svg(head: bytes, name: str) -> bool:
     )
 
 
+def _is_new_upload(uploaded) -> bool:
+    """Only new uploads are checked; a stored file that was checked before is left alone."""
+    return not (getattr(uploaded, "_committed", True) and not hasattr(uploaded, "content_type"))
+
+
+def _refuse_above(uploaded, limit: int, message: str, *, code: str) -> None:
+    size = getattr(uploaded, "size", None)
+    if size is not None and size > limit:
+        raise ValidationError(
+            message, code=code, params={"size": filesizeformat(size), "limit": filesizeformat(limit)}
+        )
+
+
 def validate_image_file(uploaded) -> None:
     """Refuse anything that is not a JPEG, PNG, WebP or GIF within the size bounds.
 
     Only new uploads are opened; a stored file that was checked before is left alone.
     """
-    if getattr(uploaded, "_committed", True) and not hasattr(uploaded, "content_type"):
+    if not _is_new_upload(uploaded):
         return
-    size = getattr(uploaded, "size", None)
-    if size is not None and size > settings.IMAGE_MAX_BYTES:
-        raise ValidationError(
-            "This file is %(size)s; images may be at most %(limit)s. Save it at a smaller size and upload it again.",
-            code="image_too_large",
-            params={"size": filesizeformat(size), "limit": filesizeformat(settings.IMAGE_MAX_BYTES)},
-        )
+    _refuse_above(
+        uploaded,
+        settings.IMAGE_MAX_BYTES,
+        "This file is %(size)s; images may be at most %(limit)s. Save it at a smaller size and upload it again.",
+        code="image_too_large",
+    )
     position = uploaded.tell() if hasattr(uploaded, "tell") else None
     try:
         uploaded.seek(0)
@@ -141,15 +153,14 @@ class ImageUploadField(forms.ImageField):
 
 def validate_pdf_file(uploaded) -> None:
     """A PDF (by its content, not its name) no larger than ``EDITION_PDF_MAX_BYTES``."""
-    if getattr(uploaded, "_committed", True) and not hasattr(uploaded, "content_type"):
+    if not _is_new_upload(uploaded):
         return
-    size = getattr(uploaded, "size", None)
-    if size is not None and size > settings.EDITION_PDF_MAX_BYTES:
-        raise ValidationError(
-            "This PDF is %(size)s; issues may be at most %(limit)s. Export it with compressed images and upload it again.",
-            code="pdf_too_large",
-            params={"size": filesizeformat(size), "limit": filesizeformat(settings.EDITION_PDF_MAX_BYTES)},
-        )
+    _refuse_above(
+        uploaded,
+        settings.EDITION_PDF_MAX_BYTES,
+        "This PDF is %(size)s; issues may be at most %(limit)s. Export it with compressed images and upload it again.",
+        code="pdf_too_large",
+    )
     position = uploaded.tell() if hasattr(uploaded, "tell") else None
     try:
         uploaded.seek(0)
