@@ -11,7 +11,6 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -31,14 +30,10 @@ DEBUG = env_bool("DEBUG", False)
 TESTING = "pytest" in sys.modules or env_bool("TESTING")
 
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production-0123456789"
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not (DEBUG or TESTING):
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set SECRET_KEY in the environment for production, "
-            "or DEBUG=1 for local development."
-        )
-    SECRET_KEY = _DEV_SECRET
+# Without SECRET_KEY in production it stays empty: commands that do not sign anything
+# (migrate, makemigrations) still run, while the web server refuses to start (magazine/wsgi.py)
+# and anything that signs raises Django's "The SECRET_KEY setting must not be empty".
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or (_DEV_SECRET if DEBUG or TESTING else "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -30,10 +30,25 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    result = _manage("check", DEBUG="0", SECRET_KEY="")
+def test_production_refuses_to_serve_or_pass_the_deploy_check_without_a_secret_key():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="0", SECRET_KEY="", ALLOWED_HOSTS="www.example.com")
     assert result.returncode != 0
-    assert "SECRET_KEY is not set" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+    served = subprocess.run(
+        [sys.executable, "-c", "import magazine.wsgi"],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))} | {"DEBUG": "0", "SECRET_KEY": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert served.returncode != 0
+    assert "The SECRET_KEY setting must not be empty" in served.stderr
+
+
+def test_migration_commands_run_without_a_secret_key():
+    result = _manage("makemigrations", "--check", "--dry-run", DEBUG="0", SECRET_KEY="")
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.django_db
