@@ -29,8 +29,8 @@ def more_news(*, article: Article, limit: int | None = None) -> list[Article]:
 
     Never the article itself, never twice, never a draft or a scheduled article; ties on the
     publish time are broken by id, newest first, so the block is the same on every request.
-    One query: same-region articles sort before same-topic ones. The result is cached under
-    the region's and topic's version keys, which every publish, edit and unpublish bumps.
+    One query, cached under the region's and topic's version keys, which every publish, edit
+    and unpublish bumps.
     """
     limit = settings.MORE_NEWS_LIMIT if limit is None else limit
     if limit <= 0:
@@ -39,18 +39,30 @@ def more_news(*, article: Article, limit: int | None = None) -> list[Article]:
     key = f"more_news:{article.pk}:{limit}:{region_version}:{topic_version}"
     found = cache.get(key)
     if found is None:
-        found = list(
-            published_articles()
-            .with_cards()
-            .filter(Q(region_id=article.region_id) | Q(topic_id=article.topic_id))
-            .exclude(pk=article.pk)
-            .annotate(
-                same_region=Case(When(region_id=article.region_id, then=Value(1)), default=Value(0))
-            )
-            .order_by("-same_region", "-published_at", "-id")[:limit]
+        # The candidates' subqueries apply the publish rule; the outer query only fetches by id.
+        found = _pick_more_news(
+            Article.objects.with_cards().filter(_more_news_candidates(article, limit)), article, limit
         )
         cache.set(key, found, settings.DISCOVERY_CACHE_SECONDS)
     return found
+
+
+def _more_news_candidates(article: Article, limit: int) -> Q:
+    """The newest ``limit`` of the region and the newest ``limit`` of the topic: each an index
+    range read with a LIMIT, so the cost does not grow with the site (ordering all of a region's
+    and topic's articles by "same region first" read tens of thousands of rows at 100,000)."""
+    newest = published_articles().exclude(pk=article.pk).newest_first().values("pk")
+    return Q(pk__in=newest.filter(region_id=article.region_id)[:limit]) | Q(
+        pk__in=newest.filter(topic_id=article.topic_id)[:limit]
+    )
+
+
+def _pick_more_news(rows, article: Article, limit: int) -> list[Article]:
+    """The region's newest first, then the topic's newest as top-up; never twice."""
+    newest_first = sorted(rows, key=lambda a: (a.published_at, a.pk), reverse=True)
+    region = [a for a in newest_first if a.region_id == article.region_id]
+    topic = [a for a in newest_first if a.region_id != article.region_id and a.topic_id == article.topic_id]
+    return (region + topic)[:limit]
 
 
 def read_more(*, article: Article) -> list[Article]:
@@ -287,28 +299,19 @@ def article_aside(*, article: Article, news_limit: int | None = None, read_limit
     found = cache.get(key)
     if found is not None:
         return found
-    same_region = Case(When(region_id=article.region_id, then=Value(1)), default=Value(0))
-    news_ids = (
-        published_articles()
-        .filter(Q(region_id=article.region_id) | Q(topic_id=article.topic_id))
-        .exclude(pk=article.pk)
-        .annotate(same_region=same_region)
-        .order_by("-same_region", "-published_at", "-id")
-        .values("pk")[: max(news_limit, 0)]
-    )
+    news = _more_news_candidates(article, max(news_limit, 0))
     read_ids = _read_ranking(since=since, region=article.region, exclude_id=article.pk)[: max(read_limit, 0)]
     rows = list(
-        cards()
-        .filter(Q(pk__in=news_ids) | Q(pk__in=read_ids))
+        Article.objects.with_cards()  # by id: the subqueries apply the publish rule
+        .filter(news | Q(pk__in=read_ids))
         .annotate(
-            same_region=same_region,
-            in_news=Case(When(pk__in=news_ids, then=Value(True)), default=Value(False)),
+            in_news=Case(When(news, then=Value(True)), default=Value(False)),
             in_read=Case(When(pk__in=read_ids, then=Value(True)), default=Value(False)),
             week_views=_week_views(since),
         )
     )
     found = ArticleAside(
-        more_news=sorted((a for a in rows if a.in_news), key=lambda a: (a.same_region, a.published_at, a.pk), reverse=True),
+        more_news=_pick_more_news([a for a in rows if a.in_news], article, max(news_limit, 0)),
         most_read=_by_views(a for a in rows if a.in_read),
     )
     cache.set(key, found, settings.DISCOVERY_CACHE_SECONDS)
