@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import F, Prefetch, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Prefetch
 from django.utils import timezone
 
 
@@ -47,23 +46,16 @@ class ArticleQuerySet(models.QuerySet):
             Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author").order_by("sort_order", "id"))
         )
 
-    def top_per(self, field: str, per: int):
-        """The newest ``per`` articles for each value of ``field``, in one query.
+    def newest_per(self, field: str, values, per: int) -> models.Q:
+        """A filter for the newest ``per`` articles of this queryset for each of ``values`` of ``field``.
 
-        The ranking runs in a subquery over (id, field, publish time) alone, which the
-        (field, status, published_at) indexes answer, so it stays fast at any size; only the
-        winners' full rows are read. Ranking the full rows took seconds at 100,000 articles.
+        One LIMITed subquery per value, each a range read on the (field, status, published_at)
+        index: the cost follows the number of values (regions, topics), not of articles.
+        Apply it to a queryset that fetches by id (``Article.objects.with_cards()``): the
+        subqueries carry this queryset's own filters, such as the publish rule.
         """
-        ranked = (
-            self.order_by()
-            .annotate(
-                _rank=Window(
-                    RowNumber(),
-                    partition_by=[F(field)],
-                    order_by=[F("published_at").desc(), F("id").desc()],
-                )
-            )
-            .filter(_rank__lte=per)
-            .values("pk")
-        )
-        return self.filter(pk__in=ranked)
+        newest = self.order_by("-published_at", "-id").values("pk")
+        condition = models.Q(pk__in=[])
+        for value in values:
+            condition |= models.Q(pk__in=newest.filter(**{field: value})[:per])
+        return condition

@@ -113,7 +113,10 @@ def _front_strips(attr: str, *, per: int, exclude_ids):
     key = f"strips:{attr}:{per}:{exclude}:{cache_version('articles', 'all')}"
     found = cache.get(key)
     if found is None:
-        rows = list(cards().exclude(pk__in=exclude).top_per(f"{attr}_id", per))
+        nav = navigation()
+        values = nav["region_ids"] if attr == "region" else [topic.pk for topic in nav["topics"]]
+        newest = published_articles().exclude(pk__in=exclude).newest_per(f"{attr}_id", values, per)
+        rows = list(Article.objects.with_cards().filter(newest))
         found = _group(rows, attr)
         cache.set(key, found, _discovery_timeout())
     return found
@@ -168,8 +171,10 @@ def navigation() -> dict[str, list]:
     key = f"navigation:{version}"
     nav = cache.get(key)
     if nav is None:
+        regions = list(Region.objects.order_by("ordering", "name"))
         nav = {
-            "regions": list(Region.objects.filter(parent__isnull=True).order_by("ordering", "name")),
+            "regions": [region for region in regions if region.parent_id is None],
+            "region_ids": [region.pk for region in regions],
             "topics": list(Topic.objects.order_by("ordering", "name")),
         }
         cache.set(key, nav, 3600)
