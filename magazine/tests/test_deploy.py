@@ -59,3 +59,11 @@ def test_health_check_answers_503_when_the_cache_is_down(client):
     assert response.status_code == 503
     assert response.json()["cache"].startswith("error")
     assert response.json()["database"] == "ok"
+
+
+def test_an_empty_database_url_means_the_default_sqlite_file():
+    result = _manage(
+        "shell", "-c", "from django.db import connection; print(connection.vendor)", DATABASE_URL="", DEBUG="1"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "sqlite"
