@@ -324,6 +324,11 @@ class SearchDocument(models.Model):
     step: a weighted tsvector with a GIN index on PostgreSQL, an FTS5 table on SQLite).
     Drafts and scheduled articles have a document too; search keeps to published articles
     when it runs, so an article becomes findable the moment its publish time arrives.
+
+    ``live_from``, ``region`` and ``topic`` repeat the article's publish state and taxonomy
+    (written with the text, on every save, publish and unpublish) so that PostgreSQL can filter
+    and count matches from this row alone, without visiting each match's article. They narrow
+    the candidates only: the hits shown are always read back through ``published()``.
     """
 
     article = models.OneToOneField(
@@ -336,6 +341,16 @@ class SearchDocument(models.Model):
     authors = models.TextField(blank=True)
     # PostgreSQL only: always NULL on SQLite, whose index is the FTS5 table.
     vector = SearchVectorField(null=True, editable=False)
+    # The article's publish time if its status is published, else NULL: live once it has passed.
+    live_from = models.DateTimeField(null=True, editable=False)
+    region = models.ForeignKey(
+        Region, null=True, editable=False, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+        related_name="+",
+    )
+    topic = models.ForeignKey(
+        Topic, null=True, editable=False, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+        related_name="+",
+    )
 
     class Meta:
         indexes = [GinIndex(fields=["vector"], name="searchdoc_vector_gin")]

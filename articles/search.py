@@ -14,8 +14,15 @@ drops them (deleting an article drops its document too, by cascade). Reads:
 ``SearchResults`` that a ``Paginator`` can page through: ``count()`` is one query, a page of
 hits (ids, rank, snippet and the article with what its card needs) is two, whatever its size.
 
+Order: relevance among the newest ``RANK_WINDOW`` matches, then any older matches newest
+first, so a word found in a fifth of all articles costs about what a rarer one does.
+
 Only articles live by ``Article.objects.published()`` are ever returned; documents of drafts
 and scheduled articles are kept, and the publish rule is applied when the query runs.
+PostgreSQL counts and orders matches from each document's copy of its article's publish
+time, region and topic (``Filters.documents``); SQLite reads the live articles from their
+(status, published_at) index (``Filters.articles``). Either way the hits shown are read
+through ``published()``.
 
 Reader input never reaches the database as query syntax: ``parse_query`` keeps words, quoted
 phrases, ``-exclusions`` and ``or`` and nothing else, and each backend writes them out in its
@@ -31,18 +38,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, TextField, Value
-from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, ArticleAuthor, Region, SearchDocument, Topic
+from articles.querysets import regions_within
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
 INDEX_BATCH = 500
 SNIPPET_WORDS = 28
+# Relevance orders the newest RANK_WINDOW matches; any older matches follow them, newest first.
+# Ranking reads each candidate's whole index entry, so this bounds the cost of a common word
+# (a fifth of 100,000 articles) to that of a rarer one; a reader rarely pages past it.
+RANK_WINDOW = 1000
+
+TEXT_FIELDS = ("title", "standfirst", "body", "tags", "authors")
+STATE_FIELDS = ("live_from", "region", "topic")
 
 # Private-use characters mark the matched words in the database's snippet; the text is escaped
 # in Python and only then are the marks turned into <mark> tags. They are removed from the
@@ -176,7 +189,7 @@ def build_documents(ids: Iterable[int]) -> list[SearchDocument]:
     """The search documents of these articles as they are now, in three queries."""
     articles = list(
         Article.objects.filter(pk__in=list(ids))
-        .only("pk", "title", "standfirst", "body_html")
+        .only("pk", "title", "standfirst", "body_html", "status", "published_at", "region_id", "topic_id")
         .prefetch_related("tags")
         .order_by()
     )
@@ -195,6 +208,9 @@ def build_documents(ids: Iterable[int]) -> list[SearchDocument]:
             body=body_text(article.body_html),
             tags=_plain(" ".join(tag.name for tag in article.tags.all())),
             authors=_plain(", ".join(bylines.get(article.pk, []))),
+            live_from=article.published_at if article.status == Article.Status.PUBLISHED else None,
+            region_id=article.region_id,
+            topic_id=article.topic_id,
         )
         for article in articles
     ]
@@ -222,6 +238,24 @@ class Filters:
     topic: Topic | None = None
     date_from: date | None = None
     date_to: date | None = None
+
+    def documents(self, *, now: datetime | None = None):
+        """The same filters read from the search documents' own copy of each article's state.
+
+        PostgreSQL counts and orders matches with this, so it never visits the matches' article
+        rows; the hits it shows are still read through ``published()`` (``SearchResults``).
+        """
+        now = now or timezone.now()
+        documents = SearchDocument.objects.filter(live_from__lte=now)
+        if self.region is not None:
+            documents = documents.filter(region_id__in=regions_within(self.region))
+        if self.topic is not None:
+            documents = documents.filter(topic_id=self.topic.pk)
+        if self.date_from is not None:
+            documents = documents.filter(live_from__gte=_start_of(self.date_from))
+        if self.date_to is not None:
+            documents = documents.filter(live_from__lt=_start_of(self.date_to + timedelta(days=1)))
+        return documents
 
     def articles(self):
         """The live articles the search may return: the one place the publish rule comes from."""
@@ -297,7 +331,7 @@ class SearchBackend:
                     documents,
                     update_conflicts=True,
                     unique_fields=["article"],
-                    update_fields=["title", "standfirst", "body", "tags", "authors"],
+                    update_fields=[*TEXT_FIELDS, *STATE_FIELDS],
                 )
                 self.after_write([d.article_id for d in documents])
                 # An id with no article left: its document goes too.
@@ -346,40 +380,59 @@ class PostgresSearch(SearchBackend):
         if ids:
             SearchDocument.objects.filter(article_id__in=ids).update(vector=self.vector())
 
-    def _matches(self, query: ParsedQuery, filters: Filters):
+    def _tsquery(self, query: ParsedQuery):
         from django.contrib.postgres.search import SearchQuery
 
-        tsquery = SearchQuery(query.websearch(), search_type="websearch", config=self.config)
-        documents = SearchDocument.objects.filter(vector=tsquery, article__in=filters.articles().values("pk"))
-        return documents, tsquery
+        return SearchQuery(query.websearch(), search_type="websearch", config=self.config)
+
+    def _matches(self, query: ParsedQuery, filters: Filters):
+        """Matching documents of live articles, from the document rows alone (no article join)."""
+        return filters.documents().filter(vector=self._tsquery(query))
 
     def count(self, query: ParsedQuery, filters: Filters) -> int:
-        return self._matches(query, filters)[0].count()
+        return self._matches(query, filters).count()
 
     def page(self, query, filters, *, offset, limit):
-        from django.contrib.postgres.search import SearchHeadline, SearchRank
-
-        documents, tsquery = self._matches(query, filters)
-        rows = (
-            documents.annotate(
-                rank=SearchRank(F("vector"), tsquery),
-                # PostgreSQL computes this costly function after the sort and limit, for the page only.
-                snippet=SearchHeadline(
-                    Concat("standfirst", Value(" "), "body", output_field=TextField()),
-                    tsquery,
-                    config=self.config,
-                    start_sel=MARK_START,
-                    stop_sel=MARK_END,
-                    max_words=SNIPPET_WORDS,
-                    min_words=12,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
-            )
-            .order_by("-rank", "-article__published_at", "-article_id")
-            .values_list("article_id", "rank", "snippet")[offset : offset + limit]
+        # Number the matches newest first; rank the first RANK_WINDOW of them (ts_rank reads
+        # the whole vector, out of line, so it runs for those rows only), sort, cut the page,
+        # and only then make the page's snippets (ts_headline re-reads the text).
+        matches_sql, matches_params = (
+            self._matches(query, filters).values("article_id", "live_from", "vector").query.sql_with_params()
         )
-        return list(rows)
+        tsquery = "websearch_to_tsquery(%s::regconfig, %s)"
+        tsquery_params = [self.config, query.websearch()]
+        headline_options = (
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
+            'MaxFragments=2, FragmentDelimiter=" … "'
+        )
+        order = "page.pos > %s, page.rank DESC NULLS LAST, page.live_from DESC, page.article_id DESC"
+        sql = f"""
+            SELECT page.article_id, page.rank,
+                   ts_headline(%s::regconfig, doc.standfirst || ' ' || doc.body, {tsquery}, %s)
+            FROM (
+                SELECT numbered.article_id, numbered.live_from, numbered.pos,
+                       CASE WHEN numbered.pos <= %s THEN ts_rank(numbered.vector, {tsquery}) END AS rank
+                FROM (
+                    SELECT matches.article_id, matches.live_from, matches.vector,
+                           row_number() OVER (ORDER BY matches.live_from DESC, matches.article_id DESC) AS pos
+                    FROM ({matches_sql}) AS matches
+                ) AS numbered
+                ORDER BY numbered.pos > %s, rank DESC NULLS LAST, numbered.live_from DESC,
+                         numbered.article_id DESC
+                LIMIT %s OFFSET %s
+            ) AS page
+            JOIN {SearchDocument._meta.db_table} AS doc ON doc.article_id = page.article_id
+            ORDER BY {order}
+        """
+        params = [
+            self.config, *tsquery_params, headline_options,
+            RANK_WINDOW, *tsquery_params, *matches_params,
+            RANK_WINDOW, limit, offset,
+            RANK_WINDOW,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [(pk, rank or 0.0, snippet) for pk, rank, snippet in cursor.fetchall()]
 
     def index_exists(self) -> bool:
         with connection.cursor() as cursor:
@@ -417,16 +470,22 @@ class SQLiteSearch(SearchBackend):
     def page(self, query, filters, *, offset, limit):
         live_sql, live_params = self._live(filters)
         match = query.fts5()
-        # Rank and sort every match, but make snippets for the page's rows only.
+        # Number the live matches newest first, rank the first RANK_WINDOW by bm25 (older
+        # matches follow, newest first), and make snippets for the page's rows only.
         sql = f"""
             WITH matches AS MATERIALIZED (
                 SELECT rowid AS id, bm25({self.table}, {self.weights}) AS score
                 FROM {self.table} WHERE {self.table} MATCH %s
             ),
-            ranked AS (
-                SELECT matches.id AS id, matches.score AS score, live.published_at AS published_at
+            numbered AS (
+                SELECT matches.id AS id, matches.score AS score, live.published_at AS published_at,
+                       row_number() OVER (ORDER BY live.published_at DESC, live.id DESC) AS pos
                 FROM ({live_sql}) AS live CROSS JOIN matches ON matches.id = live.id
-                ORDER BY matches.score, live.published_at DESC, live.id DESC
+            ),
+            ranked AS (
+                SELECT id, CASE WHEN pos <= %s THEN score END AS score, published_at, pos
+                FROM numbered
+                ORDER BY pos > %s, score, published_at DESC, id DESC
                 LIMIT %s OFFSET %s
             )
             SELECT ranked.id, -ranked.score,
@@ -434,14 +493,19 @@ class SQLiteSearch(SearchBackend):
                    snippet({self.table}, 1, %s, %s, '…', {SNIPPET_WORDS // 2})
             FROM ranked JOIN {self.table} ON {self.table}.rowid = ranked.id
             WHERE {self.table} MATCH %s
-            ORDER BY ranked.score, ranked.published_at DESC, ranked.id DESC
+            ORDER BY ranked.pos > %s, ranked.score, ranked.published_at DESC, ranked.id DESC
         """
-        params = [match, *live_params, limit, offset, MARK_START, MARK_END, MARK_START, MARK_END, match]
+        params = [
+            match, *live_params,
+            RANK_WINDOW, RANK_WINDOW, limit, offset,
+            MARK_START, MARK_END, MARK_START, MARK_END, match,
+            RANK_WINDOW,
+        ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             # The body's words where they matched, else the standfirst's, else the body's opening.
             return [
-                (pk, rank, body if MARK_START in body or MARK_START not in standfirst else standfirst)
+                (pk, rank or 0.0, body if MARK_START in body or MARK_START not in standfirst else standfirst)
                 for pk, rank, body, standfirst in cursor.fetchall()
             ]
 
@@ -488,7 +552,7 @@ def remove(ids: Iterable[int]) -> None:
 
 def search(query: str | ParsedQuery, *, region: Region | None = None, topic: Topic | None = None,
            date_from: date | None = None, date_to: date | None = None) -> SearchResults:
-    """Live articles matching ``query``, best match first, then newest."""
+    """Live articles matching ``query``: the best of the newest RANK_WINDOW first, then newest."""
     return backend().search(query, region=region, topic=topic, date_from=date_from, date_to=date_to)
 
 

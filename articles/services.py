@@ -112,7 +112,7 @@ def article_publish(*, article: Article, by, at: datetime | None = None) -> Arti
     article.save(update_fields=["status", "published_at", "updated_at"])
     _keep_old_address(article, old=old)
     transaction.on_commit(lambda: _bump_for(article))
-    # Search reads the publish state when it runs; this only makes sure a document exists.
+    # The search document keeps a copy of the publish time for counting matches.
     transaction.on_commit(lambda: search.index_articles([article.pk]))
     return article
 
@@ -124,6 +124,8 @@ def article_unpublish(*, article: Article, by) -> Article:
     article._history_user = by
     article.save(update_fields=["status", "updated_at"])
     transaction.on_commit(lambda: _bump_for(article))
+    # The search document keeps a copy of the publish state for counting matches.
+    transaction.on_commit(lambda: search.index_articles([article.pk]))
     return article
 
 

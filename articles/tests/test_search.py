@@ -6,6 +6,7 @@ second CI pass), so every behaviour here is checked against both backends.
 
 from datetime import date, timedelta
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core.files.base import ContentFile
@@ -35,8 +36,11 @@ def indexed(*articles):
 
 
 def found(query, **filters) -> list[int]:
+    """The ids of every hit, in order; the count must agree with the hits shown."""
     results = search.search(query, **filters)
-    return [hit.article.pk for hit in results[: results.count()]]
+    ids = [hit.article.pk for hit in results[: results.count() + 5]]
+    assert len(ids) == results.count()
+    return ids
 
 
 @pytest.fixture
@@ -119,8 +123,8 @@ def test_drafts_and_scheduled_articles_are_not_found_until_their_time_comes():
     assert found("rooftop") == [live.pk]
 
     # Its time comes: no re-indexing, the publish rule is applied when the search runs.
-    Article.objects.filter(pk=scheduled.pk).update(published_at=timezone.now() - timedelta(minutes=1))
-    assert set(found("rooftop")) == {live.pk, scheduled.pk}
+    with mock.patch("django.utils.timezone.now", return_value=scheduled.published_at + timedelta(minutes=1)):
+        assert set(found("rooftop")) == {live.pk, scheduled.pk}
 
 
 def test_filters_by_region_including_the_regions_inside_it_and_by_topic():
@@ -283,7 +287,98 @@ def test_slices_page_through_every_hit_once():
     assert len(ids) == len(set(ids))
 
 
+def test_relevance_orders_the_newest_matches_and_older_ones_follow_newest_first(monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 3)
+    now = timezone.now()
+
+    def article(days_ago, title):
+        return ArticleFactory(title=title, body="A walk by the canal.", published_at=now - timedelta(days=days_ago))
+
+    newest_plain = article(1, "Sunday walk")
+    newest_titled = article(2, "The canal at dawn")  # a title match: best of the newest three
+    third_plain = article(3, "Evening walk")
+    older_titled = article(4, "Canal boats return")  # outside the window: by date only
+    older_plain = article(5, "Morning walk")
+    oldest_titled = article(6, "A canal guide")
+    indexed(newest_plain, newest_titled, third_plain, older_titled, older_plain, oldest_titled)
+
+    expected = [newest_titled.pk, newest_plain.pk, third_plain.pk, older_titled.pk, older_plain.pk, oldest_titled.pk]
+    assert found("canal") == expected
+    results = search.search("canal")
+    # Pages that straddle the window's edge agree with the whole list.
+    assert [hit.article.pk for page in (results[0:2], results[2:4], results[4:6]) for hit in page] == expected
+    assert [hit.article.pk for hit in results[3:5]] == expected[3:5]
+
+
+def test_filters_apply_to_matches_beyond_the_rank_window(monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 1)
+    food, travel = TopicFactory(slug="food"), TopicFactory(slug="travel")
+    now = timezone.now()
+    in_food = [
+        ArticleFactory(topic=food, body="Night market stalls.", published_at=now - timedelta(hours=hours))
+        for hours in (1, 2, 3)
+    ]
+    ArticleFactory(topic=travel, body="Night market trains.", published_at=now - timedelta(minutes=30))
+    indexed(*Article.objects.all())
+
+    assert found("market", topic=food) == [a.pk for a in in_food]
+
+
 # --- keeping the index current ----------------------------------------------------------------
+
+
+def test_documents_copy_the_publish_state_region_and_topic_on_every_change(editor, django_capture_on_commit_callbacks):
+    before, after = RegionFactory(slug="jingan", name="Jing'an"), RegionFactory(slug="xuhui", name="Xuhui")
+    food, travel = TopicFactory(slug="food"), TopicFactory(slug="travel")
+    article = indexed(ArticleFactory(draft=True, region=before, topic=food, body="Lantern festival."))
+    document = SearchDocument.objects.get(article=article)
+    assert (document.live_from, document.region_id, document.topic_id) == (None, before.pk, food.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_publish(article=article, by=editor)
+    document.refresh_from_db()
+    assert document.live_from == Article.objects.get(pk=article.pk).published_at
+    assert found("lantern", region=before, topic=food) == [article.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article.region, article.topic = after, travel
+        services.article_save(article=article, by=editor)
+    assert found("lantern", region=before) == []
+    assert found("lantern", topic=food) == []
+    assert found("lantern", region=after, topic=travel) == [article.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_publish(article=article, by=editor, at=timezone.now() + timedelta(days=1))
+    assert found("lantern") == []  # rescheduled: hidden until its new time
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_publish(article=article, by=editor, at=timezone.now() - timedelta(minutes=1))
+    assert found("lantern") == [article.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_unpublish(article=article, by=editor)
+    assert SearchDocument.objects.get(article=article).live_from is None
+    assert found("lantern") == []
+
+
+def test_the_migration_fills_the_copied_state_of_existing_documents():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("articles.migrations.0008_search_filters_on_document")
+    live = indexed(ArticleFactory(body="Harbour lights."))
+    draft = indexed(ArticleFactory(draft=True, body="Harbour fog."))
+    SearchDocument.objects.update(live_from=None, region=None, topic=None)
+
+    migration.copy_from_articles(apps, None)
+
+    documents = {d.article_id: d for d in SearchDocument.objects.all()}
+    assert documents[live.pk].live_from == live.published_at
+    assert (documents[live.pk].region_id, documents[live.pk].topic_id) == (live.region_id, live.topic_id)
+    assert documents[draft.pk].live_from is None
+    assert documents[draft.pk].region_id == draft.region_id
+    if connection.vendor == "sqlite":
+        search.SQLiteSearch().check_integrity()
 
 
 def test_saving_an_article_through_the_service_updates_its_document(editor, django_capture_on_commit_callbacks):
