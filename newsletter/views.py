@@ -7,6 +7,7 @@ that cannot be used gets a page saying why, and changes nothing.
 from __future__ import annotations
 
 import json
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -46,8 +47,25 @@ def _link_problem(request, reason: str, *, status: int = 400):
     return response
 
 
-def _subscriber(read, token: str) -> Subscriber:
-    return selectors.subscriber_for_token(data=read(token))
+def signed_link(read):
+    """For views reached from a signed link: the view gets the subscriber the token names.
+
+    A token that is wrong, expired or names an address we no longer have gets the page that
+    says so (``_link_problem``) and the view does not run.
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, token: str, **kwargs):
+            try:
+                subscriber = selectors.subscriber_for_token(data=read(token))
+            except tokens.TokenError as error:
+                return _link_problem(request, error.reason)
+            return view(request, token, subscriber, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def _private(response):
@@ -113,11 +131,8 @@ def check_inbox(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 @ratelimit.limit_posts("newsletter-link")
-def confirm(request, token: str):
-    try:
-        subscriber = _subscriber(tokens.read_confirm_token, token)
-    except tokens.TokenError as error:
-        return _link_problem(request, error.reason)
+@signed_link(tokens.read_confirm_token)
+def confirm(request, token: str, subscriber: Subscriber):
     preferences = reverse("newsletter:preferences", args=[tokens.preferences_token(subscriber)])
     if request.method == "POST":
         if services.subscription_confirm(subscriber=subscriber):
@@ -134,11 +149,8 @@ def confirm(request, token: str):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def preferences(request, token: str):
-    try:
-        subscriber = _subscriber(tokens.read_preferences_token, token)
-    except tokens.TokenError as error:
-        return _link_problem(request, error.reason)
+@signed_link(tokens.read_preferences_token)
+def preferences(request, token: str, subscriber: Subscriber):
     if request.method == "POST":
         form = PreferencesForm.for_subscriber(subscriber, data=request.POST)
         if not ratelimit.allowed(request, "newsletter-link"):
@@ -173,11 +185,8 @@ def _newsletter_from_post(request) -> Newsletter | None:
 
 @require_POST
 @ratelimit.limit_posts("newsletter-link")
-def preferences_unsubscribe(request, token: str):
-    try:
-        subscriber = _subscriber(tokens.read_preferences_token, token)
-    except tokens.TokenError as error:
-        return _link_problem(request, error.reason)
+@signed_link(tokens.read_preferences_token)
+def preferences_unsubscribe(request, token: str, subscriber: Subscriber):
     newsletter = _newsletter_from_post(request)
     services.subscriber_unsubscribe(subscriber=subscriber, newsletter=newsletter, source="preference page")
     if newsletter:
@@ -189,11 +198,8 @@ def preferences_unsubscribe(request, token: str):
 
 @require_POST
 @ratelimit.limit_posts("newsletter-link")
-def preferences_resubscribe(request, token: str):
-    try:
-        subscriber = _subscriber(tokens.read_preferences_token, token)
-    except tokens.TokenError as error:
-        return _link_problem(request, error.reason)
+@signed_link(tokens.read_preferences_token)
+def preferences_resubscribe(request, token: str, subscriber: Subscriber):
     newsletter = _newsletter_from_post(request)
     try:
         services.subscriber_resubscribe(subscriber=subscriber, newsletter=newsletter)
@@ -206,11 +212,8 @@ def preferences_resubscribe(request, token: str):
 
 @never_cache
 @require_GET
-def preferences_data(request, token: str):
-    try:
-        subscriber = _subscriber(tokens.read_preferences_token, token)
-    except tokens.TokenError as error:
-        return _link_problem(request, error.reason)
+@signed_link(tokens.read_preferences_token)
+def preferences_data(request, token: str, subscriber: Subscriber):
     data = services.subscriber_data_export(subscriber=subscriber)
     response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-newsletter-data.json"'
@@ -220,11 +223,8 @@ def preferences_data(request, token: str):
 @never_cache
 @require_http_methods(["GET", "POST"])
 @ratelimit.limit_posts("newsletter-link")
-def preferences_delete(request, token: str):
-    try:
-        subscriber = _subscriber(tokens.read_preferences_token, token)
-    except tokens.TokenError as error:
-        return _link_problem(request, error.reason)
+@signed_link(tokens.read_preferences_token)
+def preferences_delete(request, token: str, subscriber: Subscriber):
     if request.method == "POST":
         services.subscriber_delete(subscriber=subscriber)
         return _private(render(request, "newsletter/deleted.html"))

@@ -182,3 +182,35 @@ def test_state_changing_pages_refuse_get(client, weekly):
     assert client.get(reverse("newsletter:preferences_unsubscribe", args=[token])).status_code == 405
     assert client.get(reverse("newsletter:subscribe")).status_code == 405
     assert Subscription.objects.get().state == "active"
+
+
+SIGNED_LINK_PAGES = [
+    ("newsletter:confirm", "get", tokens.confirm_token),
+    ("newsletter:confirm", "post", tokens.confirm_token),
+    ("newsletter:preferences", "get", tokens.preferences_token),
+    ("newsletter:preferences", "post", tokens.preferences_token),
+    ("newsletter:preferences_unsubscribe", "post", tokens.preferences_token),
+    ("newsletter:preferences_resubscribe", "post", tokens.preferences_token),
+    ("newsletter:preferences_data", "get", tokens.preferences_token),
+    ("newsletter:preferences_delete", "get", tokens.preferences_token),
+    ("newsletter:preferences_delete", "post", tokens.preferences_token),
+]
+
+
+@pytest.mark.parametrize("name,method,make_token", SIGNED_LINK_PAGES)
+def test_every_signed_link_page_explains_a_broken_or_stale_link_and_changes_nothing(client, weekly, name, method, make_token):
+    subscriber = SubscriberFactory(pending=True, lists=[weekly])
+    token = make_token(subscriber)
+    before = list(Subscription.objects.values_list("pk", "state"))
+
+    tampered = getattr(client, method)(reverse(name, args=[token[:-3] + "abc"]))
+    assert tampered.status_code == 400
+    assert "This link does not work" in tampered.content.decode()
+    assert list(Subscription.objects.values_list("pk", "state")) == before
+    assert Subscriber.objects.filter(pk=subscriber.pk, state=Subscriber.State.PENDING).exists()
+
+    Subscriber.objects.filter(pk=subscriber.pk).delete()
+    gone = getattr(client, method)(reverse(name, args=[token]))
+    assert gone.status_code == 410
+    assert "We no longer have this address" in gone.content.decode()
+    assert gone["X-Robots-Tag"] == "noindex"
