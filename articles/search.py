@@ -282,6 +282,7 @@ class SearchResults:
     backend: SearchBackend
     query: ParsedQuery
     filters: Filters
+    newest_first: bool = False
     _count: int | None = field(default=None, repr=False)
 
     def count(self) -> int:
@@ -303,7 +304,9 @@ class SearchResults:
             stop = self.count()
         if not self.query or stop <= start:
             return []
-        rows = self.backend.page(self.query, self.filters, offset=start, limit=stop - start)
+        rows = self.backend.page(
+            self.query, self.filters, offset=start, limit=stop - start, window=0 if self.newest_first else RANK_WINDOW
+        )
         cards = Article.objects.published().with_cards().in_bulk([article_id for article_id, _, _ in rows])
         return [
             Hit(article=cards[article_id], rank=rank, snippet=highlight(snippet))
@@ -347,15 +350,23 @@ class SearchBackend:
     def remove(self, ids: Iterable[int]) -> None:
         SearchDocument.objects.filter(article_id__in=list(ids)).delete()
 
-    def search(self, query: str | ParsedQuery, *, region=None, topic=None, date_from=None, date_to=None) -> SearchResults:
+    def search(
+        self, query: str | ParsedQuery, *, region=None, topic=None, date_from=None, date_to=None, newest_first=False
+    ) -> SearchResults:
         parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
-        return SearchResults(self, parsed, Filters(region, topic, date_from, date_to))
+        return SearchResults(self, parsed, Filters(region, topic, date_from, date_to), newest_first=newest_first)
 
     def count(self, query: ParsedQuery, filters: Filters) -> int:
         raise NotImplementedError
 
-    def page(self, query: ParsedQuery, filters: Filters, *, offset: int, limit: int) -> list[tuple[int, float, str]]:
-        """(article id, rank, marked snippet) for one page of results, best first."""
+    def page(
+        self, query: ParsedQuery, filters: Filters, *, offset: int, limit: int, window: int
+    ) -> list[tuple[int, float, str]]:
+        """(article id, rank, marked snippet) for one page of results.
+
+        The newest ``window`` matches come first, best first; the rest follow newest first
+        (so a window of 0 is simply newest first).
+        """
         raise NotImplementedError
 
     def index_exists(self) -> bool:
@@ -392,8 +403,8 @@ class PostgresSearch(SearchBackend):
     def count(self, query: ParsedQuery, filters: Filters) -> int:
         return self._matches(query, filters).count()
 
-    def page(self, query, filters, *, offset, limit):
-        # Number the matches newest first; rank the first RANK_WINDOW of them (ts_rank reads
+    def page(self, query, filters, *, offset, limit, window):
+        # Number the matches newest first; rank the first ``window`` of them (ts_rank reads
         # the whole vector, out of line, so it runs for those rows only), sort, cut the page,
         # and only then make the page's snippets (ts_headline re-reads the text).
         matches_sql, matches_params = (
@@ -426,9 +437,9 @@ class PostgresSearch(SearchBackend):
         """
         params = [
             self.config, *tsquery_params, headline_options,
-            RANK_WINDOW, *tsquery_params, *matches_params,
-            RANK_WINDOW, limit, offset,
-            RANK_WINDOW,
+            window, *tsquery_params, *matches_params,
+            window, limit, offset,
+            window,
         ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -467,10 +478,10 @@ class SQLiteSearch(SearchBackend):
             cursor.execute(sql, [*live_params, query.fts5()])
             return cursor.fetchone()[0]
 
-    def page(self, query, filters, *, offset, limit):
+    def page(self, query, filters, *, offset, limit, window):
         live_sql, live_params = self._live(filters)
         match = query.fts5()
-        # Number the live matches newest first, rank the first RANK_WINDOW by bm25 (older
+        # Number the live matches newest first, rank the first ``window`` by bm25 (older
         # matches follow, newest first), and make snippets for the page's rows only.
         sql = f"""
             WITH matches AS MATERIALIZED (
@@ -497,9 +508,9 @@ class SQLiteSearch(SearchBackend):
         """
         params = [
             match, *live_params,
-            RANK_WINDOW, RANK_WINDOW, limit, offset,
+            window, window, limit, offset,
             MARK_START, MARK_END, MARK_START, MARK_END, match,
-            RANK_WINDOW,
+            window,
         ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -551,9 +562,14 @@ def remove(ids: Iterable[int]) -> None:
 
 
 def search(query: str | ParsedQuery, *, region: Region | None = None, topic: Topic | None = None,
-           date_from: date | None = None, date_to: date | None = None) -> SearchResults:
-    """Live articles matching ``query``: the best of the newest RANK_WINDOW first, then newest."""
-    return backend().search(query, region=region, topic=topic, date_from=date_from, date_to=date_to)
+           date_from: date | None = None, date_to: date | None = None, newest_first: bool = False) -> SearchResults:
+    """Live articles matching ``query``: the best of the newest RANK_WINDOW first, then newest.
+
+    ``newest_first`` orders every match by publish time instead.
+    """
+    return backend().search(
+        query, region=region, topic=topic, date_from=date_from, date_to=date_to, newest_first=newest_first
+    )
 
 
 def index_exists() -> bool:

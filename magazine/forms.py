@@ -34,6 +34,10 @@ class SearchForm(forms.Form):
         error_messages={"invalid": "Enter a date as YYYY-MM-DD, e.g. 2026-05-31."},
     )
 
+    # Shown as links above the results, not in the filters; an unknown value means the default.
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+    SORTS = {"": "Best match", "newest": "Newest first"}
+
     def __init__(self, *args, nav: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.regions = {region.slug: region for region in nav.get("regions", [])}
@@ -48,6 +52,10 @@ class SearchForm(forms.Form):
 
     def clean_topic(self):
         return self.topics.get(self.cleaned_data["topic"])
+
+    def clean_sort(self):
+        sort = self.cleaned_data["sort"]
+        return sort if sort in self.SORTS else ""
 
     def clean(self):
         cleaned = super().clean()

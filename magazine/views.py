@@ -157,7 +157,12 @@ def search(request):
     if form.is_valid() and query:
         data = form.cleaned_data
         results = site_search.search(
-            query, region=data["region"], topic=data["topic"], date_from=data["date_from"], date_to=data["date_to"]
+            query,
+            region=data["region"],
+            topic=data["topic"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            newest_first=data["sort"] == "newest",
         )
         paginator = Paginator(results, getattr(settings, "SEARCH_RESULTS_PER_PAGE", settings.ARTICLES_PER_PAGE))
         try:
@@ -170,6 +175,8 @@ def search(request):
         "page_obj": page,
         "hits": page.object_list if page else [],
         "canonical_url": request.build_absolute_uri(reverse("search")),
+        "sort": form.cleaned_data.get("sort", "") if form.is_valid() else "",
+        "sorts": SearchForm.SORTS,
     }
     return render(request, "magazine/search.html", context)
 

@@ -162,6 +162,40 @@ def test_results_are_paginated_and_pages_keep_the_query(client, settings):
     assert "5 articles found; page 3 of 3" in third.content.decode()
 
 
+def test_results_can_be_sorted_newest_first_and_the_choice_survives_paging_and_filters(client, settings):
+    settings.SEARCH_RESULTS_PER_PAGE = 2
+    now = timezone.now()
+    best_but_old = ArticleFactory(title="Tram tram tram", body="The tram.", published_at=now - timedelta(days=30))
+    newer = [ArticleFactory(title=f"Week {n}", body="A tram ride.", published_at=now - timedelta(days=n)) for n in (1, 2, 3)]
+    indexed(best_but_old, *newer)
+
+    best = client.get(URL, {"q": "tram"})
+    assert result_links(best)[0] == best_but_old.get_absolute_url()
+    body = best.content.decode()
+    assert '<span class="search-sort-current" aria-current="true">Best match</span>' in body
+    assert 'href="?q=tram&amp;sort=newest">Newest first</a>' in body
+
+    first = client.get(URL, {"q": "tram", "sort": "newest"})
+    second = client.get(URL, {"q": "tram", "sort": "newest", "page": 2})
+    expected = [a.get_absolute_url() for a in (*newer, best_but_old)]
+    assert result_links(first) + result_links(second) == expected
+    body = first.content.decode()
+    assert 'href="?q=tram&amp;sort=newest&amp;page=2"' in body  # the next page keeps the order
+    assert '<input type="hidden" name="sort" value="newest">' in body  # so does a new search
+    assert 'href="?q=tram">Best match</a>' in body
+
+
+@pytest.mark.parametrize("sort", ["relevance", "<script>", "x" * 500])
+def test_an_unknown_sort_means_best_match(client, sort):
+    indexed(ArticleFactory(body="Tram ride."), ArticleFactory(body="Tram depot."))
+
+    response = client.get(URL, {"q": "tram", "sort": sort})
+
+    assert response.status_code == 200
+    assert '<span class="search-sort-current" aria-current="true">Best match</span>' in response.content.decode()
+    assert "<script>" not in response.content.decode().split("<main", 1)[-1].split("</main>")[0]
+
+
 @pytest.mark.parametrize("page", ["4", "0", "abc", "-1", "99999999999999999999"])
 def test_a_page_out_of_range_is_not_found(client, settings, page):
     settings.SEARCH_RESULTS_PER_PAGE = 2
