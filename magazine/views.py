@@ -177,6 +177,7 @@ def search(request):
         "canonical_url": request.build_absolute_uri(reverse("search")),
         "sort": form.cleaned_data.get("sort", "") if form.is_valid() else "",
         "sorts": SearchForm.SORTS,
+        "rank_window": site_search.RANK_WINDOW,
     }
     return render(request, "magazine/search.html", context)
 

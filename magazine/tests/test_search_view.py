@@ -185,6 +185,17 @@ def test_results_can_be_sorted_newest_first_and_the_choice_survives_paging_and_f
     assert 'href="?q=tram">Best match</a>' in body
 
 
+def test_pages_past_the_relevance_window_say_they_are_in_date_order(client, settings, monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 2)
+    settings.SEARCH_RESULTS_PER_PAGE = 2
+    indexed(*[ArticleFactory(body="Ferry timetable.") for _ in range(5)])
+    note = "Best matches are picked from the newest 2 results; older results follow, newest first."
+
+    assert note not in client.get(URL, {"q": "ferry"}).content.decode()
+    assert note in client.get(URL, {"q": "ferry", "page": 2}).content.decode()
+    assert note not in client.get(URL, {"q": "ferry", "page": 2, "sort": "newest"}).content.decode()
+
+
 @pytest.mark.parametrize("sort", ["relevance", "<script>", "x" * 500])
 def test_an_unknown_sort_means_best_match(client, sort):
     indexed(ArticleFactory(body="Tram ride."), ArticleFactory(body="Tram depot."))
