@@ -10,8 +10,9 @@ missing. ``--fresh`` starts again from an empty database. Each run:
 
 1. migrates, then tops the demo up to --articles live articles with ``seed_demo`` (which
    indexes what it inserts); ``--rebuild`` also times a full ``rebuild_search_index``;
-2. picks the queries: a single word, two words, a phrase, a rare word (the least common
-   word in the index) and a word with a region filter;
+2. picks the queries: a single word (best match, newest first, and a page past the
+   relevance window), two words, a phrase, a rare word (the least common word in the index),
+   a word with a region filter and a word found nowhere;
 3. runs each query --repeat times the way the search page does (the count, then the first
    page of 12 hits with snippets and cards) and prints p50/p95 in ms, then the same for the
    whole page rendered through Django's test client.
@@ -27,6 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -124,7 +126,7 @@ def main() -> int:
     from django.test import Client
 
     from articles import search
-    from articles.models import Article, Region, SearchDocument
+    from articles.models import Article, Region, SearchDocument, Topic
 
     call_command("migrate", verbosity=0)
     version = connection.Database.sqlite_version if connection.vendor == "sqlite" else connection.pg_version
@@ -152,13 +154,20 @@ def main() -> int:
 
     region = Region.objects.filter(slug="shanghai").first() or Region.objects.order_by("pk").first()
     rare = _rare_word()
+    topic = Topic.objects.filter(slug="food-drink").first() or Topic.objects.order_by("pk").first()
+    month_ago = date.today() - timedelta(days=30)
+    deep_page = 100  # hits 1,189-1,200: past the relevance window, in date order
     queries = [
-        ("single word", "coffee", {}),
-        ("two words", "street food", {}),
-        ("phrase", '"live music"', {}),
-        ("rare word", rare, {}),
-        (f"word, region {region.slug}", "museum", {"region": region}),
-        ("no match", "xylophonequartz", {}),
+        ("single word", "coffee", {}, {}),
+        ("single word, newest first", "coffee", {}, {"sort": "newest"}),
+        (f"single word, page {deep_page}", "coffee", {}, {"page": deep_page}),
+        ("two words", "street food", {}, {}),
+        ("phrase", '"live music"', {}, {}),
+        ("rare word", rare, {}, {}),
+        (f"word, region {region.slug}", "museum", {"region": region}, {}),
+        (f"word, region {region.slug} + topic {topic.slug}", "coffee", {"region": region, "topic": topic}, {}),
+        ("word, last 30 days", "coffee", {"date_from": month_ago}, {}),
+        ("no match", "xylophonequartz", {}, {}),
     ]
 
     client = Client()
@@ -168,10 +177,11 @@ def main() -> int:
     print()
     print("| query | matches | search p50 ms | search p95 ms | page p50 ms | page p95 ms |")
     print("|---|---:|---:|---:|---:|---:|")
-    for label, text, filters in queries:
-        def run(text=text, filters=filters):
-            results = search.search(text, **filters)
-            return results.count(), results[0:PAGE_SIZE]
+    for label, text, filters, shown_as in queries:
+        def run(text=text, filters=filters, shown_as=shown_as):
+            results = search.search(text, **filters, newest_first=shown_as.get("sort") == "newest")
+            start = (shown_as.get("page", 1) - 1) * PAGE_SIZE
+            return results.count(), results[start : start + PAGE_SIZE]
 
         matches, _ = run()  # warm the caches once
         samples = []
@@ -179,7 +189,11 @@ def main() -> int:
             started = time.perf_counter()
             run()
             samples.append((time.perf_counter() - started) * 1000)
-        params = {"q": text, **({"region": filters["region"].slug} if "region" in filters else {})}
+        params = {
+            "q": text,
+            **{name: getattr(value, "slug", None) or value.isoformat() for name, value in filters.items()},
+            **shown_as,
+        }
         url = "/search/?" + urlencode(params)
         assert client.get(url, secure=True).status_code == 200
         page_samples = []
