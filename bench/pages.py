@@ -14,8 +14,8 @@ What one run does:
 2. Counts the SQL queries of each page (home, an article, a region page, a search) with the
    Django test client in this process, page cache off: once with every cache empty and once
    with the site's own caches (menus, discovery blocks) warm. Then tops the demo up to
-   ``--articles`` (default 100,000) with ``seed_demo`` and counts again (on PostgreSQL after an
-   ``ANALYZE``, which autovacuum would run soon after such a load). The counts must not
+   ``--articles`` (default 100,000) with ``seed_demo`` and counts again (on PostgreSQL after a
+   ``VACUUM ANALYZE``, which autovacuum would run soon after such a load). The counts must not
    grow with the number of articles: if any differs the run ends with exit status 1.
 3. Starts gunicorn on 127.0.0.1 twice, one configuration after the other: page cache off
    ("cold": every request renders the page) and page cache on and primed ("warm"). Each
@@ -389,10 +389,12 @@ def _seed_and_count(articles: int, options, search_on: bool) -> dict:
             if made:
                 print(f"search index: {made:,} documents made in {time.monotonic() - started:.1f} s")
     if connection.vendor == "postgresql":
-        # What autovacuum does shortly after a bulk load; without it the planner thinks the
-        # tables are still nearly empty.
+        # What autovacuum does shortly after a bulk load (done here too, in case the server
+        # runs with autovacuum off): without ANALYZE the planner thinks the tables are still
+        # nearly empty; without VACUUM's visibility map, counts that an index answers alone
+        # (live articles of a region) visit every row instead (0.77 s instead of 9 ms).
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     if search_on:
         print(f"search {options.query!r}: {search.search(options.query).count():,} results")
     urls = _pick_urls(options.query, search_on)
