@@ -94,6 +94,8 @@ def annotate_changes(records, *, before=None) -> None:
     history), if there is one; the very first revision of an article has no changes to show.
     """
     records = list(records)
+    if not records:  # e.g. an article loaded in bulk, which has no revision until its next save
+        return
     for newer, older in zip(records, [*records[1:], before], strict=True):
         newer.revision_changes = changes_between(older, newer) if older is not None else []
 

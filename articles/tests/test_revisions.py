@@ -228,3 +228,15 @@ def test_a_revision_of_another_article_is_not_found(client, edited):
     other = ArticleFactory()
     record = other.history.first()
     assert client.get(revision_url(edited, record)).status_code == 404
+
+
+def test_history_of_an_article_imported_without_revisions_says_so(client, editor):
+    # Bulk loads (seed_demo, imports) skip save(), so their articles start with no revision.
+    article = ArticleFactory(region=RegionFactory(), topic=TopicFactory())
+    article.history.all().delete()
+    client.force_login(editor)
+
+    response = client.get(history_url(article))
+
+    assert response.status_code == 200
+    assert "This article has no saved revisions yet." in response.content.decode()
