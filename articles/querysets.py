@@ -5,9 +5,23 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 
+def live_from(status: str, published_at):
+    """When an article with this status and publish time goes live by ``published()``.
+
+    Its publish time if it is published, else never (None). Copies of the publish state kept
+    elsewhere (search documents) store this and compare it with ``live_by``.
+    """
+    return published_at if status == "published" else None
+
+
+def live_by(now=None) -> models.Q:
+    """The ``published()`` rule on a stored ``live_from`` copy."""
+    return models.Q(live_from__lte=now or timezone.now())
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self, *, now=None):
-        """Live articles: published, with a publish time that has arrived."""
+        """Live articles: published, with a publish time that has arrived (see ``live_from``)."""
         now = now or timezone.now()
         return self.filter(status="published", published_at__lte=now)
 

@@ -43,7 +43,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, ArticleAuthor, Region, SearchDocument, Topic
-from articles.querysets import regions_within
+from articles.querysets import live_by, live_from, regions_within
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
@@ -208,7 +208,7 @@ def build_documents(ids: Iterable[int]) -> list[SearchDocument]:
             body=body_text(article.body_html),
             tags=_plain(" ".join(tag.name for tag in article.tags.all())),
             authors=_plain(", ".join(bylines.get(article.pk, []))),
-            live_from=article.published_at if article.status == Article.Status.PUBLISHED else None,
+            live_from=live_from(article.status, article.published_at),
             region_id=article.region_id,
             topic_id=article.topic_id,
         )
@@ -245,8 +245,7 @@ class Filters:
         PostgreSQL counts and orders matches with this, so it never visits the matches' article
         rows; the hits it shows are still read through ``published()`` (``SearchResults``).
         """
-        now = now or timezone.now()
-        documents = SearchDocument.objects.filter(live_from__lte=now)
+        documents = SearchDocument.objects.filter(live_by(now))
         if self.region is not None:
             documents = documents.filter(region_id__in=regions_within(self.region))
         if self.topic is not None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from articles import search, services
 from articles.models import Article, SearchDocument
+from articles.querysets import live_by
 from articles.search import MAX_QUERY_CHARS, MAX_TERMS, parse_query
 from articles.tests.factories import (
     ArticleFactory,
@@ -358,6 +359,23 @@ def test_documents_copy_the_publish_state_region_and_topic_on_every_change(edito
         services.article_unpublish(article=article, by=editor)
     assert SearchDocument.objects.get(article=article).live_from is None
     assert found("lantern") == []
+
+
+def test_the_documents_copy_of_the_publish_rule_agrees_with_published():
+    now = timezone.now()
+    articles = [
+        ArticleFactory(draft=True),
+        ArticleFactory(status=Article.Status.IN_REVIEW, published_at=None),
+        ArticleFactory(status=Article.Status.DRAFT, published_at=now - timedelta(days=1)),  # was live once
+        ArticleFactory(scheduled=True),
+        ArticleFactory(published_at=now - timedelta(minutes=1)),
+    ]
+    indexed(*articles)
+
+    for moment in (now, now + timedelta(days=2)):
+        live = set(Article.objects.published(now=moment).values_list("pk", flat=True))
+        copied = set(SearchDocument.objects.filter(live_by(moment)).values_list("article_id", flat=True))
+        assert copied == live
 
 
 def test_the_migration_fills_the_copied_state_of_existing_documents():
