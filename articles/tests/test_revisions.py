@@ -239,4 +239,4 @@ def test_history_of_an_article_imported_without_revisions_says_so(client, editor
     response = client.get(history_url(article))
 
     assert response.status_code == 200
-    assert "This article has no saved revisions yet." in response.content.decode()
+    assert "This article has no saved revisions yet: it was loaded in bulk" in response.content.decode()
