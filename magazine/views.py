@@ -1,5 +1,6 @@
 import datetime
 import io
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -104,11 +105,11 @@ def edition_archive(request):
     context = {
         "page_obj": page,
         "editions": page.object_list,
-        "is_paginated": page.has_other_pages(),
         "cities": archive_selectors.city_editions(),
         "years": archive_selectors.archive_years(city=city),
         "city": city,
         "year": year,
+        "pager_query": urlencode([(k, v) for k, v in (("city", city and city.slug), ("year", year)) if v]),
         "canonical_url": request.build_absolute_uri(request.path),
     }
     return render(request, "magazine/edition_archive.html", context)
@@ -174,6 +175,7 @@ def search(request):
         "query": query,
         "page_obj": page,
         "hits": page.object_list if page else [],
+        "pager_query": urlencode([(k, v) for k, values in request.GET.lists() if k != "page" for v in values]),
         "canonical_url": request.build_absolute_uri(reverse("search")),
         "sort": form.cleaned_data.get("sort", "") if form.is_valid() else "",
         "sorts": SearchForm.SORTS,

@@ -134,3 +134,19 @@ def test_archive_runs_a_fixed_number_of_queries(client, shanghai, beijing, djang
         EditionFactory(city=shanghai if n % 2 else beijing)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("edition_archive")).status_code == 200
+
+
+def test_archive_pages_keep_the_city_and_year_filters(client, shanghai, beijing):
+    for month in range(1, 13):
+        EditionFactory(city=shanghai, issue_month=datetime.date(2025, month, 1))
+        EditionFactory(city=shanghai, issue_month=datetime.date(2024, month, 1))
+        EditionFactory(city=beijing, issue_month=datetime.date(2025, month, 1))
+    for month in range(1, 13):  # 36 Shanghai issues in all: two pages of 24
+        EditionFactory(city=shanghai, issue_month=datetime.date(2023, month, 1))
+
+    first = client.get(reverse("edition_archive"), {"city": "shanghai", "junk": "<x>"}).content.decode()
+    assert 'href="?city=shanghai&amp;page=2"' in first
+
+    second = client.get(reverse("edition_archive"), {"city": "shanghai", "page": 2})
+    assert second.context["page_obj"].object_list and all(e.city_id == shanghai.pk for e in second.context["editions"])
+    assert 'href="?city=shanghai&amp;page=1"' in second.content.decode()
