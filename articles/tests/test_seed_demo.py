@@ -246,3 +246,21 @@ def test_back_dated_demo_articles_were_last_edited_when_they_went_live(hero_pool
     live = Article.objects.published()
     assert live.exists()
     assert not [a for a in live if a.was_updated or a.created_at != a.published_at]
+
+
+def test_demo_articles_start_with_a_first_revision(hero_pool, monkeypatch):
+    from articles.management.commands import seed_demo as command
+
+    seed("--articles", "10")
+
+    for article in demo_articles():
+        (revision,) = article.history.all()
+        assert revision.history_type == "+"
+        assert revision.history_user.username == "demo-content"
+        assert revision.history_change_reason == "Demo content loaded"
+        assert (revision.title, revision.slug, revision.body) == (article.title, article.slug, article.body)
+
+    # Benchmark-sized top-ups skip revisions: each would copy a whole article.
+    monkeypatch.setattr(command, "REVISIONS_UP_TO", 5)
+    seed("--articles", "20", "--batch-size", "10")
+    assert demo_articles().exclude(pk__in=Article.history.values("id")).count() == 10

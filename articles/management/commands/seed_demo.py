@@ -32,6 +32,9 @@ from articles.renditions import create_renditions, rendition_widths
 from magazine.cache import bump_versions
 
 DEMO_USERNAME = "demo-content"
+# A run that writes up to this many articles gives each a first revision; larger top-ups
+# (benchmark databases) skip it, as a revision copies the whole article.
+REVISIONS_UP_TO = 2000
 HERO_PREFIX = "demo-hero-"
 BODY_VARIANTS = 6  # distinct bodies per (region, topic): each is rendered once per run
 DAYS_BACK = 60
@@ -119,6 +122,7 @@ class DemoSeeder:
         self.say = say or (lambda message: None)
         self.now = timezone.now()
         self.created = {"regions": 0, "topics": 0, "authors": 0, "images": 0, "renditions": 0, "articles": 0}
+        self.with_revisions = True  # the first load's scheduled, in-review and draft articles too
 
     # --- the whole run ----------------------------------------------------------------------
 
@@ -339,6 +343,7 @@ class DemoSeeder:
         total = stop - start
         if total <= 0:
             return
+        self.with_revisions = total <= REVISIONS_UP_TO
         self.say(f"Writing {total:,} articles in batches of {self.batch_size:,}...")
         started = time.monotonic()
         done = 0
@@ -362,6 +367,15 @@ class DemoSeeder:
             Article.objects.filter(
                 pk__in=[plan.article.pk for plan in plans], published_at__lte=timezone.now()
             ).update(created_at=F("published_at"), updated_at=F("published_at"))
+            if self.with_revisions:
+                # The first version of each article in its history, as a save in the admin
+                # would keep it, so staff can try comparing and restoring revisions at once.
+                Article.history.bulk_history_create(
+                    [plan.article for plan in plans],
+                    batch_size=500,
+                    default_user=self.user,
+                    default_change_reason="Demo content loaded",
+                )
             bylines = [
                 ArticleAuthor(article_id=plan.article.pk, author_id=author_id, sort_order=order)
                 for plan in plans
