@@ -226,6 +226,12 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        # Browsers send a textarea's line breaks as CRLF; stored text uses LF, so an unchanged
+        # body saved from the admin does not count as a change in the article's revisions.
+        for name in ("standfirst", "body"):
+            setattr(self, name, getattr(self, name).replace("\r\n", "\n").replace("\r", "\n"))
+
     def save(self, *args, **kwargs):
         # body_html is derived from body alone; rendering here keeps the two from drifting.
         self.body_blocks = render_body(self.body)

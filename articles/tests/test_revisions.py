@@ -240,3 +240,26 @@ def test_history_of_an_article_imported_without_revisions_says_so(client, editor
 
     assert response.status_code == 200
     assert "This article has no saved revisions yet: it was loaded in bulk" in response.content.decode()
+
+
+def test_saving_an_unchanged_body_from_a_browser_is_not_a_body_change(client, editor):
+    # Browsers send a textarea's line breaks as CRLF; the stored body uses LF.
+    article = ArticleFactory(
+        body="Stalls open at dusk.\n\nBring cash.", standfirst="Where to eat.\nAnd when.",
+        authors=[AuthorFactory()], region=RegionFactory(), topic=TopicFactory(),
+    )
+    client.force_login(editor)
+    data = article_post_data(
+        article,
+        title="A new headline",
+        body=article.body.replace("\n", "\r\n"),
+        standfirst=article.standfirst.replace("\n", "\r\n"),
+    )
+
+    response = client.post(change_url(article), data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+
+    article.refresh_from_db()
+    assert "\r" not in article.body and "\r" not in article.standfirst
+    older, newer = article.history.order_by("history_date")[:2]
+    assert [change.label for change in revisions.changes_between(older, newer)] == ["Title"]
