@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from articles import permissions, search
 from articles.models import Article, ArticleAuthor, ArticleRedirect, Author, Image, Region, Rendition, Topic
+from magazine import outbox
 from magazine.cache import bump_versions
 
 
@@ -174,14 +175,15 @@ def image_save(*, image: Image, by=None, file_replaced: bool = False) -> Image:
     if stale:
         Rendition.objects.filter(pk__in=[r.pk for r in stale]).delete()
         image.rendition_summary = []
-    image.save()
+    from articles.tasks import make_renditions
+
+    with transaction.atomic():
+        image.save()
+        outbox.promise(make_renditions, image.pk)
 
     def after_commit():
-        from articles.tasks import make_renditions
-
         for rendition in stale:
             rendition.file.delete(save=False)
-        make_renditions.enqueue(image.pk)
 
     transaction.on_commit(after_commit)
     return image

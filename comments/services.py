@@ -18,6 +18,7 @@ from comments import spam
 from comments.models import Comment, CommentFlag, CommentPolicy, KnownCommenter, body_fingerprint
 from comments.selectors import comments_are_open, is_known_commenter
 from comments.text import clean_text
+from magazine import outbox
 from magazine.cache import bump_versions
 
 MODERATE_PERMISSION = "comments.moderate_comment"
@@ -154,11 +155,11 @@ def comment_post(
         if comment.state == State.APPROVED:
             article_counts_refresh(article_ids=[article.pk])
             _after_approval([comment])
-    if comment.state != State.SPAM:
-        from comments.tasks import send_comment_confirmation
+        if comment.state != State.SPAM:
+            from comments.tasks import send_comment_confirmation
 
-        comment_id = comment.pk
-        transaction.on_commit(lambda: send_comment_confirmation.enqueue(comment_id))
+            # Promised with the comment itself: the receipt goes out even if the queue is down.
+            outbox.promise(send_comment_confirmation, comment.pk, key=f"comment-confirmation:{comment.pk}")
     return PostResult(comment=comment)
 
 
@@ -174,11 +175,9 @@ def _after_approval(comments: list[Comment]) -> None:
     if reply_ids:
         from comments.tasks import send_reply_notification
 
-        def enqueue():
-            for reply_id in reply_ids:
-                send_reply_notification.enqueue(reply_id)
-
-        transaction.on_commit(enqueue)
+        # Promised in the approval's transaction, once per reply however often it is approved.
+        for reply_id in reply_ids:
+            outbox.promise(send_reply_notification, reply_id, key=f"reply-notification:{reply_id}")
 
 
 def comment_confirm(*, comment: Comment, now: datetime | None = None) -> Comment:

@@ -66,11 +66,12 @@ def send_reply_notification(reply_id: int) -> int:
     # Only addresses whose owners proved them get mail, so nobody can sign up someone else.
     if parent.confirmed_at is None and not is_known_commenter(email=parent.email):
         return 0
-    claimed = Comment.objects.filter(pk=reply.pk, reply_notified_at__isnull=True).update(reply_notified_at=timezone.now())
-    if not claimed:
+    if reply.reply_notified_at is not None:
         return 0
     unsubscribe_url = _link("unsubscribe", tokens.UNSUBSCRIBE, parent)
-    return _send(
+    # Marked after the mail is accepted: a worker killed in between sends it again (once), never
+    # loses it. The outbox promises it once per reply, so two workers never both send it.
+    sent = _send(
         subject=f"{reply.name} replied to your comment on “{reply.article.title}”",
         to=[parent.email],
         template="reply",
@@ -82,6 +83,8 @@ def send_reply_notification(reply_id: int) -> int:
         },
         headers={"List-Unsubscribe": f"<{unsubscribe_url}>"},
     )
+    Comment.objects.filter(pk=reply.pk, reply_notified_at__isnull=True).update(reply_notified_at=timezone.now())
+    return sent
 
 
 @task()

@@ -3,8 +3,8 @@ from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from magazine import services
-from magazine.models import CityEdition, Edition, SiteSettings
+from magazine import outbox, services
+from magazine.models import CityEdition, Edition, OutboxTask, SiteSettings, WorkerHeartbeat
 from magazine.validators import ImageUploadField
 
 
@@ -90,3 +90,44 @@ class EditionAdmin(admin.ModelAdmin):
     @admin.action(description="Hide selected editions from the archive", permissions=["change"])
     def hide_from_archive(self, request, queryset):
         self._set_published(request, queryset, False, "hidden from the archive")
+
+
+@admin.register(OutboxTask)
+class OutboxTaskAdmin(admin.ModelAdmin):
+    """Promised background work (mails, sends, renditions): what is waiting, what failed and why."""
+
+    list_display = ["task_path", "args", "state", "attempts", "run_after", "finished_at", "last_error"]
+    list_filter = ["state", "task_path"]
+    search_fields = ["task_path", "key", "last_error"]
+    date_hierarchy = "created_at"
+    actions = ["retry_failed"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Retry the selected failed tasks", permissions=["view"])
+    def retry_failed(self, request, queryset):
+        count = outbox.retry(ids=list(queryset.values_list("pk", flat=True)))
+        skipped = queryset.count() - count
+        self.message_user(
+            request,
+            ngettext("%d failed task queued again.", "%d failed tasks queued again.", count) % count
+            + (f" {skipped} selected were not failed and were left as they are." if skipped else ""),
+            messages.SUCCESS if count else messages.WARNING,
+        )
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    """The task workers seen lately (each sweeps every TASKS_SWEEP_SECONDS)."""
+
+    list_display = ["worker_id", "pid", "started_at", "seen_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

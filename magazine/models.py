@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from magazine.validators import validate_image_file, validate_pdf_file
@@ -119,3 +120,57 @@ class Edition(models.Model):
 
     def get_download_url(self):
         return reverse("edition_download", kwargs={"city": self.city.slug, "month": self.month_slug})
+
+
+class OutboxTask(models.Model):
+    """Work promised to someone (a mail, a send), written in the same transaction as the promise.
+
+    Run by a worker that claims the row with a lease (magazine/outbox.py); a row whose lease
+    lapsed is claimed again, so work a killed worker left is done by another.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    task_path = models.CharField("task", max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    key = models.CharField(
+        max_length=200, blank=True, help_text="Promises with the same key are made once (e.g. one mail per reply)."
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    run_after = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_by = models.CharField(max_length=40, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "promised task"
+        indexes = [models.Index(fields=["state", "run_after"], name="magazine_outbox_due_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=~models.Q(key=""), name="magazine_outbox_key_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.task_path}{tuple(self.args)}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running task worker, seen every sweep: tells the health check and the sweep who is alive."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-seen_at"]
+
+    def __str__(self):
+        return self.worker_id

@@ -155,6 +155,16 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Promised work (magazine/outbox.py): a worker holds a claimed task for TASKS_LEASE_SECONDS (long
+# work renews it); every worker sweeps every TASKS_SWEEP_SECONDS for work whose worker died, that the
+# queue lost, or whose retry fell due. A failure is retried after TASKS_RETRY_BASE_SECONDS, doubling
+# up to TASKS_RETRY_MAX_SECONDS, TASKS_MAX_ATTEMPTS times. So work a killed worker held is taken up
+# again within about TASKS_LEASE_SECONDS + TASKS_SWEEP_SECONDS (a minute by default).
+TASKS_LEASE_SECONDS = float(os.environ.get("TASKS_LEASE_SECONDS", "50"))
+TASKS_SWEEP_SECONDS = float(os.environ.get("TASKS_SWEEP_SECONDS", "10"))
+TASKS_RETRY_BASE_SECONDS = float(os.environ.get("TASKS_RETRY_BASE_SECONDS", "10"))
+TASKS_RETRY_MAX_SECONDS = float(os.environ.get("TASKS_RETRY_MAX_SECONDS", "900"))
+TASKS_MAX_ATTEMPTS = int(os.environ.get("TASKS_MAX_ATTEMPTS", "12"))
 
 # Admin sign-in: django-axes counts wrong passwords per username on one address; after
 # AXES_FAILURE_LIMIT of them that pair is locked out for AXES_COOLOFF_TIME (another user, or the
@@ -221,6 +231,8 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# A mail server that stops answering fails the attempt (retried later) instead of holding the worker.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "City Magazine <newsletter@example.com>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
@@ -265,7 +277,8 @@ NEWSLETTER_CONFIRM_MAX_AGE = int(os.environ.get("NEWSLETTER_CONFIRM_MAX_AGE", st
 NEWSLETTER_LINK_MAX_AGE = int(os.environ.get("NEWSLETTER_LINK_MAX_AGE", str(400 * 24 * 3600)))
 NEWSLETTER_CONFIRM_RESEND_SECONDS = 3600  # at most one confirmation mail per address per hour
 NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSLETTER_BATCH_SIZE", "200"))  # mails per task and SMTP connection
-NEWSLETTER_LEASE_SECONDS = int(os.environ.get("NEWSLETTER_LEASE_SECONDS", "600"))  # a killed worker's batch is free again after this
+NEWSLETTER_LEASE_SECONDS = float(os.environ.get("NEWSLETTER_LEASE_SECONDS") or TASKS_LEASE_SECONDS)  # a killed worker's batch is free again after this; renewed as it sends
+NEWSLETTER_PREPARE_CHUNK = int(os.environ.get("NEWSLETTER_PREPARE_CHUNK", "2000"))  # delivery rows made per transaction
 NEWSLETTER_MAX_ATTEMPTS = int(os.environ.get("NEWSLETTER_MAX_ATTEMPTS", "5"))
 NEWSLETTER_RETRY_BASE_SECONDS = int(os.environ.get("NEWSLETTER_RETRY_BASE_SECONDS", "60"))  # doubles per attempt
 NEWSLETTER_DIGEST_ARTICLES = 8

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from articles.models import Region, Topic
+from magazine import outbox
 from newsletter import selectors
 from newsletter.models import Newsletter, Subscriber, SubscriberEvent, Subscription
 from newsletter.validators import clean_email_address
@@ -196,7 +197,6 @@ def subscribers_import(*, rows: Iterable[ImportRow], send_confirmations: bool = 
 
     result = ImportResult()
     now = timezone.now()
-    to_confirm = []
     with transaction.atomic():
         for row in rows:
             subscriber = selectors.subscriber_by_email(email=row.email)
@@ -235,6 +235,6 @@ def subscribers_import(*, rows: Iterable[ImportRow], send_confirmations: bool = 
                 if send_confirmations and subscriber.confirmation_sent_at is None:
                     subscriber.confirmation_sent_at = now
                     subscriber.save(update_fields=["confirmation_sent_at"])
-                    to_confirm.append(subscriber.pk)
-        transaction.on_commit(lambda: [send_confirmation.enqueue(pk) for pk in to_confirm])
+                    # Promised in the import's transaction: all or none of them.
+                    outbox.promise(send_confirmation, subscriber.pk)
     return result

@@ -9,6 +9,7 @@ expires; the next worker takes them, and rows already marked sent are never take
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -19,12 +20,11 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from magazine import outbox
 from newsletter import emails, selectors
 from newsletter.models import Delivery, Send, Subscriber, Subscription
 
 logger = logging.getLogger(__name__)
-
-CHUNK = 2000
 
 
 def deliveries_create(*, send: Send) -> int:
@@ -32,11 +32,13 @@ def deliveries_create(*, send: Send) -> int:
     created = 0
     chunk: list[Delivery] = []
     now = timezone.now()
+    size = settings.NEWSLETTER_PREPARE_CHUNK
     for subscriber_id in selectors.recipient_ids(newsletter=send.newsletter):
         chunk.append(Delivery(send_id=send.pk, subscriber_id=subscriber_id, next_attempt_at=now))
-        if len(chunk) >= CHUNK:
+        if len(chunk) >= size:
             created += len(Delivery.objects.bulk_create(chunk, ignore_conflicts=True))
             chunk = []
+            outbox.renew()
     if chunk:
         created += len(Delivery.objects.bulk_create(chunk, ignore_conflicts=True))
     return created
@@ -74,6 +76,14 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=settings.NEWSLETTER_RETRY_BASE_SECONDS * (2 ** max(attempts - 1, 0)))
 
 
+def _renew_lease(send_id: int, claim: str) -> None:
+    """Keep holding the rows of a batch still being sent, and the promised task sending them."""
+    Delivery.objects.filter(send_id=send_id, claimed_by=claim, state=Delivery.State.QUEUED).update(
+        claimed_at=timezone.now()
+    )
+    outbox.renew()
+
+
 def deliver_claimed(*, send: Send, claim: str) -> dict[str, int]:
     """Send the claimed rows over one SMTP connection and mark each as soon as it is done."""
     counts = {"sent": 0, "failed": 0, "retry": 0, "skipped": 0}
@@ -93,8 +103,13 @@ def deliver_claimed(*, send: Send, claim: str) -> dict[str, int]:
         for row in rows:
             counts[_mark_failure(row, claim, error)] += 1
         return counts
+    renew_every = settings.NEWSLETTER_LEASE_SECONDS / 3
+    renewed = time.monotonic()
     try:
         for row in rows:
+            if time.monotonic() - renewed > renew_every:
+                _renew_lease(send.pk, claim)
+                renewed = time.monotonic()
             subscriber = row.subscriber
             on_list = any(s.state == Subscription.State.ACTIVE for s in subscriber.this_list)
             if subscriber.state != Subscriber.State.ACTIVE or not on_list:

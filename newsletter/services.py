@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles.models import Article, Region, Topic
+from magazine import outbox
 from newsletter import selectors
 from newsletter.models import Delivery, Newsletter, Send, SendArticle, Subscriber, SubscriberEvent, Subscription
 from newsletter.validators import clean_email_address
@@ -94,15 +95,16 @@ def subscriber_sign_up(
             subscriber.confirmation_sent_at = now
             fields.append("confirmation_sent_at")
             _event(subscriber, SubscriberEvent.Kind.CONFIRMATION_SENT, now, lists=[n.slug for n in wanted])
-            transaction.on_commit(lambda: _enqueue_confirmation(subscriber.pk))
+            _promise_confirmation(subscriber.pk)
         subscriber.save(update_fields=fields)
     return subscriber
 
 
-def _enqueue_confirmation(subscriber_id: int) -> None:
+def _promise_confirmation(subscriber_id: int) -> None:
+    """Recorded with the sign-up (same transaction), mailed by a worker."""
     from newsletter.tasks import send_confirmation
 
-    send_confirmation.enqueue(subscriber_id)
+    outbox.promise(send_confirmation, subscriber_id)
 
 
 def subscription_confirm(*, subscriber: Subscriber, now: datetime | None = None) -> bool:
@@ -366,12 +368,14 @@ def send_schedule(*, send: Send, at: datetime, by=None) -> Send:
         raise ValidationError("Pick a time in the future, or send it now.")
     if not send.newsletter.is_active:
         raise ValidationError("The newsletter is closed; open it before scheduling an issue.")
-    send.status = Send.Status.SCHEDULED
-    send.scheduled_for = at
-    send.save(update_fields=["status", "scheduled_for"])
     from newsletter import tasks
 
-    transaction.on_commit(lambda: tasks.enqueue_later(tasks.start_scheduled_send, at, send.pk, at.isoformat()))
+    with transaction.atomic():
+        send.status = Send.Status.SCHEDULED
+        send.scheduled_for = at
+        send.save(update_fields=["status", "scheduled_for"])
+        # Promised with the schedule: a worker starts it at that time even if the queue forgot.
+        outbox.promise(tasks.start_scheduled_send, send.pk, at.isoformat(), run_after=at)
     return send
 
 
@@ -382,17 +386,19 @@ def send_start(*, send: Send, by=None) -> Send:
         raise ValidationError("The newsletter is closed; open it before sending an issue.")
     if send.kind == Send.Kind.MANUAL and not send.send_articles.exists() and not send.intro.strip():
         raise ValidationError("The issue is empty: add an introduction or some articles first.")
-    now = timezone.now()
-    started = Send.objects.filter(pk=send.pk, status__in=[Send.Status.DRAFT, Send.Status.SCHEDULED]).update(
-        status=Send.Status.SENDING, started_at=now
-    )
-    if not started:
-        send.refresh_from_db()
-        raise ValidationError("This issue is already %(status)s.", params={"status": send.get_status_display().lower()})
-    send.refresh_from_db()
     from newsletter import tasks
 
-    transaction.on_commit(lambda: tasks.prepare_send.enqueue(send.pk))
+    now = timezone.now()
+    with transaction.atomic():
+        started = Send.objects.filter(pk=send.pk, status__in=[Send.Status.DRAFT, Send.Status.SCHEDULED]).update(
+            status=Send.Status.SENDING, started_at=now
+        )
+        if started:
+            # The send and the promise to carry it out commit together.
+            outbox.promise(tasks.prepare_send, send.pk)
+    send.refresh_from_db()
+    if not started:
+        raise ValidationError("This issue is already %(status)s.", params={"status": send.get_status_display().lower()})
     return send
 
 
@@ -418,11 +424,10 @@ def send_retry_failed(*, send: Send, by=None) -> int:
             state=Delivery.State.QUEUED, attempts=0, next_attempt_at=timezone.now(), claimed_by="", claimed_at=None
         )
         if count:
-            Send.objects.filter(pk=send.pk).update(status=Send.Status.SENDING, finished_at=None)
-    if count:
-        from newsletter import tasks
+            from newsletter import tasks
 
-        transaction.on_commit(lambda: tasks.enqueue_batches(send.pk, count))
+            Send.objects.filter(pk=send.pk).update(status=Send.Status.SENDING, finished_at=None)
+            tasks.promise_batches(send.pk, count)
     return count
 
 

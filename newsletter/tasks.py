@@ -4,32 +4,24 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from magazine import outbox
 from newsletter import emails, sending
 from newsletter.models import Send, Subscriber, Subscription
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue_later(task_obj, when: datetime, *args) -> bool:
-    """Queue ``task_obj`` to run at ``when`` if the backend can defer; the immediate backend
-    (tests) cannot, and there the caller or a later tick picks the work up instead."""
-    if not task_obj.get_backend().supports_defer:
-        return False
-    task_obj.using(run_after=max(when, timezone.now())).enqueue(*args)
-    return True
-
-
-def enqueue_batches(send_id: int, rows: int) -> int:
+def promise_batches(send_id: int, rows: int) -> int:
+    """Promise one delivery batch per NEWSLETTER_BATCH_SIZE free rows (call inside the transaction)."""
     batches = math.ceil(rows / settings.NEWSLETTER_BATCH_SIZE) if rows else 0
     for _ in range(batches):
-        deliver_batch.enqueue(send_id)
+        outbox.promise(deliver_batch, send_id)
     return batches
 
 
@@ -50,15 +42,21 @@ def send_confirmation(subscriber_id: int) -> bool:
 
 @task()
 def prepare_send(send_id: int) -> int:
-    """Make the delivery rows of a send, then queue the batches that send them."""
+    """Make the delivery rows of a send, then promise the batches that send them.
+
+    Safe to run again after a kill at any point: rows are made once (a unique constraint), and
+    the batches are promised in the same transaction that marks the send prepared.
+    """
     send = Send.objects.select_related("newsletter").filter(pk=send_id, status=Send.Status.SENDING).first()
     if send is None:
         return 0
-    sending.deliveries_create(send=send)
-    Send.objects.filter(pk=send_id, prepared_at__isnull=True).update(prepared_at=timezone.now())
-    rows = sending.claimable_count(send_id=send_id)
-    enqueue_later(watch_send, timezone.now() + timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS), send_id)
-    enqueue_batches(send_id, rows)
+    if send.prepared_at is None:
+        sending.deliveries_create(send=send)
+    with transaction.atomic():
+        rows = 0
+        if Send.objects.filter(pk=send_id, prepared_at__isnull=True).update(prepared_at=timezone.now()):
+            rows = sending.claimable_count(send_id=send_id)
+            promise_batches(send_id, rows)
     sending.send_finish_if_done(send_id=send_id)
     return rows
 
@@ -70,32 +68,20 @@ def deliver_batch(send_id: int) -> dict:
     if send is None or send.status != Send.Status.SENDING:
         return {}
     claim = sending.claim_batch(send_id=send_id)
-    if claim is None:
-        if not sending.send_finish_if_done(send_id=send_id):
-            wakeup = sending.next_wakeup(send_id=send_id)
-            if wakeup is not None:
-                enqueue_later(deliver_batch, wakeup, send_id)
-        return {}
-    counts = sending.deliver_claimed(send=send, claim=claim)
-    if counts["retry"]:
+    counts = sending.deliver_claimed(send=send, claim=claim) if claim is not None else {}
+    if not sending.send_finish_if_done(send_id=send_id) and (claim is None or counts.get("retry")):
+        # Rows are left that nobody can take yet (a retry not due, another worker's lease):
+        # come back when they can be taken.
         wakeup = sending.next_wakeup(send_id=send_id)
         if wakeup is not None:
-            enqueue_later(deliver_batch, wakeup, send_id)
-    sending.send_finish_if_done(send_id=send_id)
+            outbox.promise(deliver_batch, send_id, run_after=wakeup)
     return counts
 
 
 @task()
 def watch_send(send_id: int) -> bool:
-    """Every lease period until a send is done: requeue work a killed worker left behind."""
-    send = Send.objects.filter(pk=send_id).first()
-    if send is None or send.status != Send.Status.SENDING:
-        return False
-    if sending.send_finish_if_done(send_id=send_id):
-        return False
-    enqueue_batches(send_id, sending.claimable_count(send_id=send_id))
-    enqueue_later(watch_send, timezone.now() + timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS), send_id)
-    return True
+    """Kept for tasks queued by earlier versions; the outbox now carries every step of a send."""
+    return False
 
 
 @task()
@@ -112,8 +98,9 @@ def start_scheduled_send(send_id: int, scheduled_for: str) -> bool:
 
 
 def resume_stalled_sends() -> int:
-    """Queue batches for every sending issue with free rows (a killed worker's expired lease, a
-    retry that fell due); start scheduled issues whose time has come. For cron or a tick."""
+    """Start scheduled issues whose time has come and promise the work of every sending issue
+    again (a send that lost its rows' batches, rows retried by staff). Safe to repeat: promised
+    batches only take free rows. For the admin's "resume" action and cron."""
     from newsletter import services
 
     count = 0
@@ -122,14 +109,15 @@ def resume_stalled_sends() -> int:
             services.send_start(send=send)
         count += 1
     for send_id, prepared_at in Send.objects.filter(status=Send.Status.SENDING).values_list("pk", "prepared_at"):
-        if prepared_at is None:
-            prepare_send.enqueue(send_id)  # the rows were never (all) made: making them again is safe
-            count += 1
-            continue
-        free = sending.claimable_count(send_id=send_id)
-        if free:
-            enqueue_batches(send_id, free)
-            count += 1
-        else:
+        with transaction.atomic():
+            if prepared_at is None:
+                outbox.promise(prepare_send, send_id)  # making the rows again is safe
+                count += 1
+                continue
+            free = sending.claimable_count(send_id=send_id)
+            if free:
+                promise_batches(send_id, free)
+                count += 1
+        if not free:
             sending.send_finish_if_done(send_id=send_id)
     return count
