@@ -74,6 +74,21 @@ def reclaim_lost_queue_tasks(*, now=None) -> int:
     return count
 
 
+def release_own_running(worker_id: str) -> int:
+    """Mark as failed the queue tasks this worker left RUNNING when the database failed under it."""
+    from django_tasks_db.models import DBTaskResult
+
+    mine = [row.pk for row in DBTaskResult.objects.running().only("id", "worker_ids") if row.worker_ids[-1:] == [worker_id]]
+    if not mine:
+        return 0
+    return DBTaskResult.objects.filter(pk__in=mine, status="RUNNING").update(
+        status="FAILED",
+        finished_at=timezone.now(),
+        exception_class_path=LOST_TASK_CLASS,
+        traceback="The database failed while this task was being recorded. Promised work it carried is run again from the outbox.",
+    )
+
+
 def forget_old_workers(*, now=None) -> int:
     now = now or timezone.now()
     return WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()[0]

@@ -72,6 +72,10 @@ class Command(BaseCommand):
                 # The database is locked or gone for a moment: the queue and the outbox keep the work.
                 logger.warning("Database queue: %s; polling again in 1 s", error)
                 time.sleep(1)
+                try:
+                    workers.release_own_running(worker_id)
+                except OperationalError:
+                    pass  # still locked: the sweep of a later round releases them
 
     def _run_rq(self, worker_id: str) -> None:
         import redis
