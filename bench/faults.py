@@ -285,6 +285,7 @@ def _run(options, rng, worker, sink, env, workdir, postgres, rq) -> int:
             # fails with "database is locked"; the preparation must be retried, not lost.
             _hold_sqlite_lock(env["DATABASE_URL"], options.lock_seconds)
             lock_done = True
+            time.sleep(options.lock_seconds + 0.5)  # no kill meanwhile: the worker must meet the lock
             continue
         if rows > 0:
             time.sleep(rng.uniform(0, 0.02))

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import OperationalError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
@@ -154,7 +154,18 @@ def _reopen(mail) -> None:
 
 def _mark(row: Delivery, claim: str, **fields) -> None:
     # Only the holder of the lease may mark the row; the lease is released with the result.
-    Delivery.objects.filter(pk=row.pk, claimed_by=claim).update(claimed_by="", claimed_at=None, **fields)
+    # A mail already accepted must be recorded: a database busy for a moment (SQLite's lock, a
+    # dropped connection) is waited out, since a row left unmarked is sent again later.
+    for wait in (0.1, 0.3, 1.0, 2.0, 4.0, None):
+        try:
+            Delivery.objects.filter(pk=row.pk, claimed_by=claim).update(claimed_by="", claimed_at=None, **fields)
+            return
+        except OperationalError:
+            if wait is None or db_connection.in_atomic_block:
+                raise
+            logger.warning("newsletter: recording delivery %s failed; trying again in %s s", row.pk, wait, exc_info=True)
+            db_connection.close_if_unusable_or_obsolete()
+            time.sleep(wait)
 
 
 def _mark_failure(row: Delivery, claim: str, error: Exception) -> str:
