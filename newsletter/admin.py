@@ -3,6 +3,7 @@ from datetime import timedelta
 from csp.decorators import csp_replace
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse, StreamingHttpResponse
@@ -87,6 +88,16 @@ class SubscriberAdminForm(forms.ModelForm):
         return cleaned
 
 
+class LiftSuppressionForm(forms.Form):
+    reason = forms.CharField(
+        label="Why lift it",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Kept in each address's history, with your name; e.g. “the reader wrote in: the mailbox works again”.",
+        error_messages={"required": "Say why the suppression is lifted: it is kept in each address's history."},
+    )
+
+
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
     form = SubscriberAdminForm
@@ -116,11 +127,20 @@ class SubscriberAdmin(admin.ModelAdmin):
         ),
     ]
     inlines = [SubscriptionInline, SubscriberEventInline]
-    actions = ["export_csv"]
+    actions = ["export_csv", "lift_suppression"]
     list_per_page = 100
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("subscriptions__newsletter")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A suppression is lifted only by the action, which asks why and records it.
+        if obj is not None and obj.is_suppressed:
+            return ["state", *self.readonly_fields]
+        return self.readonly_fields
+
+    def has_lift_suppression_permission(self, request):
+        return request.user.has_perm(services.LIFT_SUPPRESSION_PERMISSION)
 
     @admin.display(description="Lists")
     def lists(self, obj):
@@ -136,6 +156,43 @@ class SubscriberAdmin(admin.ModelAdmin):
     @admin.action(description="Export selected subscribers as CSV")
     def export_csv(self, request, queryset):
         return self._csv_response(queryset)
+
+    @admin.action(description="Lift the suppression of selected bounced or complained addresses…", permissions=["lift_suppression"])
+    def lift_suppression(self, request, queryset):
+        suppressed = list(queryset.filter(state__in=[Subscriber.State.BOUNCED, Subscriber.State.COMPLAINED]).order_by("email"))
+        if not suppressed:
+            self.message_user(request, "None of the selected addresses is bounced or complained: nothing to lift.", messages.WARNING)
+            return None
+        form = LiftSuppressionForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            lifted, problems = [], []
+            for subscriber in suppressed:
+                try:
+                    services.subscriber_suppression_lift(subscriber=subscriber, by=request.user, reason=form.cleaned_data["reason"])
+                except (ValidationError, PermissionDenied) as error:
+                    problems.append(" ".join(getattr(error, "messages", [str(error)])))
+                else:
+                    lifted.append(subscriber.email)
+            if lifted:
+                self.message_user(
+                    request,
+                    f"Lifted the suppression of {len(lifted)} address{'es' if len(lifted) != 1 else ''} ({', '.join(lifted[:10])}"
+                    f"{' …' if len(lifted) > 10 else ''}). They get no mail until they sign up again and confirm.",
+                    messages.SUCCESS,
+                )
+            for problem in problems:
+                self.message_user(request, problem, messages.ERROR)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Lift suppression",
+            "form": form,
+            "subscribers": suppressed,
+            "skipped": queryset.count() - len(suppressed),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "newsletter/admin/subscriber_lift_suppression.html", context)
 
     def _csv_response(self, queryset):
         response = StreamingHttpResponse(csv_io.export_lines(queryset), content_type="text/csv; charset=utf-8")
@@ -169,7 +226,12 @@ class SubscriberAdmin(admin.ModelAdmin):
                     self.message_user(
                         request,
                         f"Imported {len(result.rows)} rows: {written.created} new, {written.updated} already known; "
-                        f"{written.active} active (with consent), {written.pending} pending confirmation.",
+                        f"{written.active} active (with consent), {written.pending} pending confirmation"
+                        + (
+                            f"; {written.suppressed} bounced or complained, left as they were (no lists added, nothing mailed)."
+                            if written.suppressed
+                            else "."
+                        ),
                         messages.SUCCESS,
                     )
                     return redirect("admin:newsletter_subscriber_changelist")

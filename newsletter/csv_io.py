@@ -87,6 +87,7 @@ class ImportResult:
     updated: int = 0
     active: int = 0
     pending: int = 0
+    suppressed: int = 0
 
 
 def _parse_when(value: str) -> datetime | None:
@@ -192,7 +193,12 @@ def parse_import(uploaded) -> ImportResult:
 
 
 def subscribers_import(*, rows: Iterable[ImportRow], send_confirmations: bool = False, by=None) -> ImportResult:
-    """Write checked rows. Existing addresses gain lists; their state is never raised past consent."""
+    """Write checked rows. Existing addresses gain lists; their state is never raised past consent.
+
+    A bounced or complained address is left exactly as it is (no lists, no confirmation mail):
+    a file is no proof the mailbox works again or wants our mail. Staff lift a suppression with
+    its own admin action, which asks why.
+    """
     from newsletter.tasks import send_confirmation
 
     result = ImportResult()
@@ -201,6 +207,15 @@ def subscribers_import(*, rows: Iterable[ImportRow], send_confirmations: bool = 
         for row in rows:
             subscriber = selectors.subscriber_by_email(email=row.email)
             created = subscriber is None
+            if not created and subscriber.is_suppressed:
+                SubscriberEvent.objects.create(
+                    subscriber=subscriber,
+                    kind=SubscriberEvent.Kind.IMPORTED,
+                    detail={"line": row.line, "lists": [n.slug for n in row.lists], "by": getattr(by, "username", ""), "suppressed": subscriber.state},
+                )
+                result.updated += 1
+                result.suppressed += 1
+                continue
             if created:
                 subscriber = Subscriber(email=row.email, format=row.format)
             has_consent = row.consent_at is not None and bool(row.consent_text)

@@ -69,6 +69,7 @@ class Subscriber(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("lift_suppression", "Can lift the suppression of a bounced or complained address")]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="newsletter_subscriber_email_ci_unique"),
         ]
@@ -126,6 +127,7 @@ class SubscriberEvent(models.Model):
         BOUNCED = "bounced", "Bounced"
         COMPLAINED = "complained", "Complained"
         IMPORTED = "imported", "Imported"
+        SUPPRESSION_LIFTED = "suppression_lifted", "Suppression lifted by staff"
 
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -17,6 +17,7 @@ from newsletter.models import Delivery, Newsletter, Send, SendArticle, Subscribe
 from newsletter.validators import clean_email_address
 
 SEND_PERMISSION = "newsletter.start_send"
+LIFT_SUPPRESSION_PERMISSION = "newsletter.lift_suppression"
 
 # --- subscribers
 
@@ -59,9 +60,18 @@ def subscriber_sign_up(
     with transaction.atomic():
         subscriber, created = _get_or_create_subscriber(email)
         subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
-        if subscriber.state == Subscriber.State.COMPLAINED:
-            # They reported our mail as spam: send nothing more unless staff lift it.
-            _event(subscriber, SubscriberEvent.Kind.SIGNED_UP, now, source=source, suppressed=True)
+        if subscriber.is_suppressed:
+            # The address bounced or its owner reported our mail as spam: anyone can type it
+            # into the form, so the form neither mails it nor changes it. Only staff lift this
+            # (subscriber_suppression_lift); the caller answers as for any other address.
+            _event(
+                subscriber,
+                SubscriberEvent.Kind.SIGNED_UP,
+                now,
+                source=source[:250],
+                lists=[n.slug for n in newsletters],
+                suppressed=subscriber.state,
+            )
             return subscriber
         wanted = []
         for newsletter in newsletters:
@@ -286,6 +296,51 @@ def subscriber_suppress(*, email: str, state: str, reason: str, at: datetime | N
         # Mail still waiting in a running send is skipped, not sent.
         Delivery.objects.filter(subscriber=subscriber, state=Delivery.State.QUEUED).update(
             state=Delivery.State.SKIPPED, last_error=f"Suppressed: {state}"
+        )
+    return subscriber
+
+
+def subscriber_suppression_lift(*, subscriber: Subscriber, by, reason: str, now: datetime | None = None) -> Subscriber:
+    """Staff take a bounced or complained address off the suppression list, saying why.
+
+    The address gets no mail from this: it is left unsubscribed from every list, and the
+    reader signs up again and confirms from the mail (double opt-in) to receive anything.
+    """
+    if by is None or not (by.is_active and by.has_perm(LIFT_SUPPRESSION_PERMISSION)):
+        raise PermissionDenied("You may not lift suppressions.")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError("Say why the suppression is lifted.", code="reason")
+    now = now or timezone.now()
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        if not subscriber.is_suppressed:
+            raise ValidationError(
+                "%(email)s is not suppressed (it is %(state)s).",
+                code="not_suppressed",
+                params={"email": subscriber.email, "state": subscriber.get_state_display().lower()},
+            )
+        was = {
+            "state": subscriber.state,
+            "suppressed_at": subscriber.suppressed_at.isoformat() if subscriber.suppressed_at else None,
+            "suppressed_reason": subscriber.suppressed_reason,
+        }
+        subscriptions = subscriber.subscriptions.exclude(state=Subscription.State.UNSUBSCRIBED)
+        lists = list(subscriptions.values_list("newsletter__slug", flat=True))
+        subscriptions.update(state=Subscription.State.UNSUBSCRIBED, changed_at=now)
+        subscriber.state = Subscriber.State.UNSUBSCRIBED
+        subscriber.unsubscribed_at = now
+        subscriber.suppressed_at, subscriber.suppressed_reason = None, ""
+        subscriber.save(update_fields=["state", "unsubscribed_at", "suppressed_at", "suppressed_reason"])
+        _event(
+            subscriber,
+            SubscriberEvent.Kind.SUPPRESSION_LIFTED,
+            now,
+            by=by.get_username(),
+            by_id=by.pk,
+            reason=reason[:500],
+            was=was,
+            lists=lists,
         )
     return subscriber
 

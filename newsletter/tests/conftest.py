@@ -5,6 +5,7 @@ import pytest
 from newsletter.tests.factories import NewsletterFactory
 
 _seed = importlib.import_module("newsletter.migrations.0002_manager_group_and_weekly_list")
+_lift = importlib.import_module("newsletter.migrations.0003_subscriber_lift_suppression")
 
 
 @pytest.fixture(autouse=True)
@@ -17,7 +18,7 @@ def _newsletter_seed_data(db):
 
     group, made = Group.objects.get_or_create(name="Newsletter manager")
     if made:
-        for app_label, codename in _seed.MANAGER_PERMISSIONS:
+        for app_label, codename in _seed.MANAGER_PERMISSIONS + _lift.MANAGER_PERMISSIONS:
             group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     Newsletter.objects.get_or_create(
         slug="7-days-in-china", defaults={"name": "7 Days in China", "cadence": "weekly on Wednesday", "is_default": True}
