@@ -36,7 +36,7 @@ run: seed
 	@mkdir -p var/mail
 	@echo "Mail the site sends is written to var/mail/; the task worker logs to var/worker.log."
 	@echo "Serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/). Stop with Ctrl-C."
-	@$(LOCAL_ENV) $(PY) manage.py db_worker --no-reload >var/worker.log 2>&1 & worker=$$!; \
+	@$(LOCAL_ENV) $(PY) manage.py worker >var/worker.log 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(LOCAL_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -48,7 +48,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 
 worker: install
-	$(PY) manage.py db_worker
+	$(PY) manage.py worker
 
 ## make serve: production serving under gunicorn; settings come from the environment (see README).
 WEB_CONCURRENCY ?= $(shell $(PYTHON) -c "import os; print(2 * (os.cpu_count() or 1) + 1)")
