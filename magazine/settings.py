@@ -165,6 +165,7 @@ TASKS_SWEEP_SECONDS = float(os.environ.get("TASKS_SWEEP_SECONDS", "10"))
 TASKS_RETRY_BASE_SECONDS = float(os.environ.get("TASKS_RETRY_BASE_SECONDS", "10"))
 TASKS_RETRY_MAX_SECONDS = float(os.environ.get("TASKS_RETRY_MAX_SECONDS", "900"))
 TASKS_MAX_ATTEMPTS = int(os.environ.get("TASKS_MAX_ATTEMPTS", "12"))
+TASKS_KEEP_DAYS = int(os.environ.get("TASKS_KEEP_DAYS", "14"))  # done work and queue results are forgotten after this
 
 # Admin sign-in: django-axes counts wrong passwords per username on one address; after
 # AXES_FAILURE_LIMIT of them that pair is locked out for AXES_COOLOFF_TIME (another user, or the

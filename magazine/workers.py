@@ -94,12 +94,27 @@ def forget_old_workers(*, now=None) -> int:
     return WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()[0]
 
 
+def prune_finished(*, now=None, limit: int = 5000) -> int:
+    """Forget promised work done (and database-queue results finished) over TASKS_KEEP_DAYS ago.
+    Failed promises stay until staff retry or delete them."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    before = now - timedelta(days=settings.TASKS_KEEP_DAYS)
+    done = OutboxTask.objects.filter(state=OutboxTask.State.DONE, finished_at__lt=before)
+    pruned = OutboxTask.objects.filter(pk__in=list(done.values_list("pk", flat=True)[:limit])).delete()[0]
+    finished = DBTaskResult.objects.finished().filter(finished_at__lt=before)
+    pruned += DBTaskResult.objects.filter(pk__in=list(finished.values_list("pk", flat=True)[:limit])).delete()[0]
+    return pruned
+
+
 def sweep_once(worker_id: str) -> int:
     """One pass of the sweep; returns how many promised rows it ran."""
     heartbeat(worker_id)
     reclaim_lost_queue_tasks()
     ran = outbox.sweep()
     forget_old_workers()
+    prune_finished()
     return ran
 
 

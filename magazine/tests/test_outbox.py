@@ -185,3 +185,13 @@ def test_the_sweep_records_the_worker_as_alive():
     workers.sweep_once("worker-a")
     assert workers.live_workers() == ["worker-a"]
     assert workers.backlog()["workers"] == 1
+
+
+def test_done_work_is_forgotten_after_the_keeping_time_and_failed_work_stays(settings):
+    long_ago = timezone.now() - timedelta(days=settings.TASKS_KEEP_DAYS + 1)
+    old_done = OutboxTask.objects.create(task_path="x.y", state=OutboxTask.State.DONE, finished_at=long_ago)
+    recent_done = OutboxTask.objects.create(task_path="x.y", state=OutboxTask.State.DONE, finished_at=timezone.now())
+    old_failed = OutboxTask.objects.create(task_path="x.y", state=OutboxTask.State.FAILED, finished_at=long_ago)
+    workers.sweep_once("test-worker")
+    assert set(OutboxTask.objects.values_list("pk", flat=True)) == {recent_done.pk, old_failed.pk}
+    assert not OutboxTask.objects.filter(pk=old_done.pk).exists()
