@@ -11,7 +11,7 @@ class CommentForm(forms.Form):
 
     name = forms.CharField(max_length=80, label="Name", help_text="Shown with your comment.")
     email = forms.EmailField(
-        max_length=254, label="Email", help_text="Never shown. We send a link to confirm your comment."
+        max_length=254, label="Email", help_text="Never shown. We email you a link to confirm that it is yours."
     )
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 5}), help_text="")
     notify_replies = forms.BooleanField(required=False, label="Email me replies to this comment")

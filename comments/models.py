@@ -152,8 +152,18 @@ class BlockedTerm(models.Model):
         validate_blocked_value(self.kind, self.value)
 
 
+def normalise_email(email: str) -> str:
+    """The form of an address that is compared and stored for trust: trimmed, lower case."""
+    return (email or "").strip().lower()
+
+
 class KnownCommenter(models.Model):
-    """An email address whose owner has confirmed it or whom a moderator has approved."""
+    """An email address whose owner has confirmed it or whom a moderator has approved.
+
+    Only "approved" makes a returning commenter: a moderator approved a comment from the
+    address (a confirmation is upgraded to it then). Knowing an address is never enough on its
+    own; the comment must also come from a browser that proved it (``comments.proof``).
+    """
 
     class Reason(models.TextChoices):
         CONFIRMED = "confirmed", "Confirmed their email"

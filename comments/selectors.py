@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from comments.models import Comment, CommentPolicy, KnownCommenter
+from comments.models import Comment, CommentPolicy, KnownCommenter, normalise_email
 
 State = Comment.State
 HIDDEN = [State.SPAM, State.REMOVED]
@@ -37,7 +38,46 @@ def comments_are_open(*, article, policy: CommentPolicy | None = None, now: date
 
 
 def is_known_commenter(*, email: str) -> bool:
-    return KnownCommenter.objects.filter(email=email.strip().lower()).exists()
+    """The address was confirmed by its owner or approved by a moderator."""
+    return KnownCommenter.objects.filter(email=normalise_email(email)).exists()
+
+
+def is_returning_commenter(*, email: str) -> bool:
+    """A moderator has approved a comment from this address before: under "hold only
+    first-time commenters" its owner's comments are published at once, once proven."""
+    return KnownCommenter.objects.filter(email=normalise_email(email), reason=KnownCommenter.Reason.APPROVED).exists()
+
+
+def publishes_when_proven(*, email: str, policy: CommentPolicy) -> bool:
+    """Whether the policy publishes a comment at once when its author has proved the address."""
+    if policy.mode == CommentPolicy.Mode.PUBLISH:
+        return True
+    if policy.mode == CommentPolicy.Mode.HOLD_FIRST:
+        return is_returning_commenter(email=email)
+    return False
+
+
+class ConfirmOutcome(StrEnum):
+    """What confirming the address does to a comment, as the mail and the confirm page tell it."""
+
+    PUBLISHED = "published"  # already shown; confirming proves the address, nothing more
+    PUBLISHES = "publishes"  # held, and confirming publishes it
+    HELD_FIRST_TIME = "held_first_time"  # a moderator reads a new commenter's comments first
+    HELD_ALL = "held_all"  # a moderator reads every comment first
+    HIDDEN = "hidden"  # spam or removed: not shown, confirming changes nothing about that
+
+
+def confirm_outcome(*, comment: Comment, policy: CommentPolicy | None = None) -> ConfirmOutcome:
+    if comment.state == State.APPROVED:
+        return ConfirmOutcome.PUBLISHED
+    if comment.state != State.PENDING:
+        return ConfirmOutcome.HIDDEN
+    policy = policy or CommentPolicy.load()
+    if publishes_when_proven(email=comment.email, policy=policy):
+        return ConfirmOutcome.PUBLISHES
+    if policy.mode == CommentPolicy.Mode.HOLD_ALL:
+        return ConfirmOutcome.HELD_ALL
+    return ConfirmOutcome.HELD_FIRST_TIME
 
 
 @dataclass

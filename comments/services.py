@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from articles.models import Article
 from comments import spam
-from comments.models import Comment, CommentFlag, CommentPolicy, KnownCommenter, body_fingerprint
-from comments.selectors import comments_are_open, is_known_commenter
+from comments.models import Comment, CommentFlag, CommentPolicy, KnownCommenter, body_fingerprint, normalise_email
+from comments.selectors import comments_are_open, publishes_when_proven
 from comments.text import clean_text
 from magazine import outbox
 from magazine.cache import bump_versions
@@ -66,18 +66,21 @@ def _pages_showing_counts_changed(article_ids) -> None:
 class PostResult:
     comment: Comment
     duplicate: bool = False
+    mode: str = CommentPolicy.Mode.HOLD_FIRST  # the policy the comment was judged under
+    address_proven: bool = False
 
     @property
     def published(self) -> bool:
         return self.comment.state == State.APPROVED
 
 
-def _initial_state(*, verdict: spam.Verdict, email: str, policy: CommentPolicy) -> str:
+def _initial_state(*, verdict: spam.Verdict, email: str, policy: CommentPolicy, address_proven: bool) -> str:
     if verdict.is_spam:
         return State.SPAM
     if policy.mode == CommentPolicy.Mode.PUBLISH:
         return State.APPROVED
-    if policy.mode == CommentPolicy.Mode.HOLD_FIRST and is_known_commenter(email=email):
+    # A known address typed into the form proves nothing: its owner must have proved it.
+    if address_proven and publishes_when_proven(email=email, policy=policy):
         return State.APPROVED
     return State.PENDING
 
@@ -94,10 +97,13 @@ def comment_post(
     user_agent: str = "",
     honeypot: str = "",
     form_timestamp: str = "",
+    address_proven: bool = False,
     now: datetime | None = None,
 ) -> PostResult:
     """Check and store a reader's comment; raise ``spam.Refused`` with a message for the reader.
 
+    ``address_proven``: the request carries proof that the email is the poster's
+    (``comments.proof``); without it a returning commenter's address is held like a first-timer's.
     Spam is stored, never dropped, so a moderator can rescue a false positive. Sending the same
     text twice to the same article returns the first comment instead of a second copy.
     """
@@ -137,7 +143,7 @@ def comment_post(
         .first()
     )
     if duplicate is not None:
-        return PostResult(comment=duplicate, duplicate=True)
+        return PostResult(comment=duplicate, duplicate=True, mode=policy.mode, address_proven=address_proven)
     spam.check_post_rate(ip=ip, email=email)
     verdict = spam.judge(
         article_id=article.pk,
@@ -148,7 +154,7 @@ def comment_post(
         ip=ip,
         honeypot=honeypot,
     )
-    comment.state = _initial_state(verdict=verdict, email=email, policy=policy)
+    comment.state = _initial_state(verdict=verdict, email=email, policy=policy, address_proven=address_proven)
     comment.spam_reasons = "; ".join(verdict.reasons)[:300]
     with transaction.atomic():
         comment.save()
@@ -160,17 +166,25 @@ def comment_post(
 
             # Promised with the comment itself: the receipt goes out even if the queue is down.
             outbox.promise(send_comment_confirmation, comment.pk, key=f"comment-confirmation:{comment.pk}")
-    return PostResult(comment=comment)
+    return PostResult(comment=comment, mode=policy.mode, address_proven=address_proven)
 
 
-def _after_approval(comments: list[Comment]) -> None:
-    """Approved comments make their authors known and tell the authors they replied to."""
-    emails = {c.email.strip().lower() for c in comments if c.email}
+def _authors_known(comments: list[Comment]) -> None:
+    """A moderator approved these comments: their addresses become returning commenters'
+    (an address known only as confirmed is upgraded). Comments published without a moderator
+    (under "publish at once", or by a returning commenter) make nobody known."""
+    emails = {normalise_email(c.email) for c in comments if c.email}
     if emails:
         KnownCommenter.objects.bulk_create(
             [KnownCommenter(email=e, reason=KnownCommenter.Reason.APPROVED) for e in sorted(emails)],
-            ignore_conflicts=True,
+            update_conflicts=True,
+            unique_fields=["email"],
+            update_fields=["reason"],
         )
+
+
+def _after_approval(comments: list[Comment]) -> None:
+    """Approved comments tell the authors they replied to."""
     reply_ids = [c.pk for c in comments if c.parent_id and c.reply_notified_at is None]
     if reply_ids:
         from comments.tasks import send_reply_notification
@@ -181,8 +195,13 @@ def _after_approval(comments: list[Comment]) -> None:
 
 
 def comment_confirm(*, comment: Comment, now: datetime | None = None) -> Comment:
-    """The commenter proved the email is theirs: they become known, and under the
-    hold-first-time policy their held comment is published."""
+    """The commenter proved the email is theirs (the view then gives their browser the proof).
+
+    A held comment is published only where the policy publishes a proven commenter's comment:
+    under "publish at once", and under "hold only first-time commenters" when a moderator has
+    approved a comment from this address before. A first-timer's comment stays for the
+    moderator, who sees every first-time commenter's first comment; "hold every comment" holds.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=comment.pk)
@@ -190,10 +209,10 @@ def comment_confirm(*, comment: Comment, now: datetime | None = None) -> Comment
             comment.confirmed_at = now
             comment.save(update_fields=["confirmed_at"])
         KnownCommenter.objects.get_or_create(
-            email=comment.email.strip().lower(), defaults={"reason": KnownCommenter.Reason.CONFIRMED}
+            email=normalise_email(comment.email), defaults={"reason": KnownCommenter.Reason.CONFIRMED}
         )
         policy = CommentPolicy.load()
-        if comment.state == State.PENDING and policy.mode != CommentPolicy.Mode.HOLD_ALL:
+        if comment.state == State.PENDING and publishes_when_proven(email=comment.email, policy=policy):
             comment.state = State.APPROVED
             comment.save(update_fields=["state"])
             article_counts_refresh(article_ids=[comment.article_id])
@@ -270,6 +289,7 @@ def comments_moderate(*, comments, action: str, by) -> ModerationReport:
             c.state = target
         article_counts_refresh(article_ids={c.article_id for c in moving})
         if target == State.APPROVED:
+            _authors_known(moving)
             _after_approval(moving)
     return report
 

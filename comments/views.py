@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import Article
-from comments import services, spam, tokens
+from comments import proof, selectors, services, spam, tokens
 from comments.forms import CommentForm, ConfirmForm
-from comments.models import Comment
+from comments.models import Comment, CommentPolicy
 from magazine import ratelimit
 
 SESSION_KEY = "comments_mine"
@@ -62,6 +62,7 @@ def post_comment(request, article_id: int):
                 request, article, form,
                 problem="The comment you replied to is no longer shown. You can send your text as a new comment.",
             )
+    address_proven = proof.proves(request, email=data["email"])
     try:
         result = services.comment_post(
             article=article,
@@ -74,6 +75,7 @@ def post_comment(request, article_id: int):
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             honeypot=data["website"],
             form_timestamp=data["timestamp"],
+            address_proven=address_proven,
         )
     except spam.Refused as refusal:
         return _retry(request, article, form, problem=refusal.message, field=refusal.field, parent=parent)
@@ -82,18 +84,38 @@ def post_comment(request, article_id: int):
         messages.info(request, "You have already posted this comment; it is shown below.", extra_tags="comments")
     elif result.published:
         messages.success(request, "Thank you: your comment is published.", extra_tags="comments")
-    elif comment.state == Comment.State.PENDING:
-        messages.info(
-            request,
-            "Thank you: your comment awaits moderation. We have sent you an email with a link to confirm it.",
-            extra_tags="comments",
-        )
     else:
-        messages.info(request, "Thank you: your comment awaits moderation.", extra_tags="comments")
+        messages.info(request, _held_message(result), extra_tags="comments")
     if comment.state != Comment.State.SPAM:
         _remember_own(request, comment)
     anchor = f"comment-{comment.pk}" if comment.state != Comment.State.SPAM else "comments"
-    return HttpResponseRedirect(f"{article.get_absolute_url()}#{anchor}")
+    response = HttpResponseRedirect(f"{article.get_absolute_url()}#{anchor}")
+    if address_proven and comment.state != Comment.State.SPAM:
+        proof.remember(response, request, email=data["email"])  # renewed while the reader keeps commenting
+    return response
+
+
+def _held_message(result: services.PostResult) -> str:
+    """What happens next to a held comment, truthfully, without telling a stranger whether the
+    address they typed belongs to a returning commenter."""
+    if result.comment.state != Comment.State.PENDING:
+        return "Thank you: your comment awaits moderation."  # held as spam: no mail is sent
+    if result.mode == CommentPolicy.Mode.HOLD_ALL:
+        return (
+            "Thank you: your comment awaits moderation. A moderator reads every comment before it is shown. "
+            "We have sent you an email with a link to confirm your address."
+        )
+    if result.address_proven:
+        return (
+            "Thank you: your comment awaits moderation. A moderator reads a new commenter's comments before "
+            "they are shown. Once a moderator has approved one, your comments from this browser are "
+            "published at once."
+        )
+    return (
+        "Thank you: your comment awaits moderation. We have sent you an email with a link to confirm your "
+        "address. If a moderator has approved a comment of yours before, confirming publishes this one at "
+        "once; otherwise a moderator reads it first."
+    )
 
 
 def _retry(request, article, form, *, problem: str | None = None, field: str | None = None, parent=None):
@@ -172,11 +194,21 @@ def confirm(request, token: str):
         comment = services.comment_confirm(comment=comment)
         _remember_own(request, comment)
         done = True
-    return render(
+    response = render(
         request,
         "comments/confirm.html",
-        {"comment": comment, "form": ConfirmForm(), "done": done, "article": comment.article},
+        {
+            "comment": comment,
+            "form": ConfirmForm(),
+            "done": done,
+            "article": comment.article,
+            "outcome": selectors.confirm_outcome(comment=comment),
+        },
     )
+    if done:
+        # Only this browser, which pressed the button behind the mailed link, proved the address.
+        proof.remember(response, request, email=comment.email)
+    return response
 
 
 @require_http_methods(["GET", "POST"])

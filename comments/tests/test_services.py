@@ -34,22 +34,28 @@ def _count(article):
     return Article.objects.get(pk=article.pk).comment_count
 
 
+APPROVED_BEFORE, CONFIRMED_ONLY = KnownCommenter.Reason.APPROVED, KnownCommenter.Reason.CONFIRMED
+
+
 @pytest.mark.parametrize(
-    ("mode", "known", "expected"),
+    ("mode", "known", "proven", "expected"),
     [
-        (CommentPolicy.Mode.HOLD_ALL, False, State.PENDING),
-        (CommentPolicy.Mode.HOLD_ALL, True, State.PENDING),
-        (CommentPolicy.Mode.HOLD_FIRST, False, State.PENDING),
-        (CommentPolicy.Mode.HOLD_FIRST, True, State.APPROVED),
-        (CommentPolicy.Mode.PUBLISH, False, State.APPROVED),
+        (CommentPolicy.Mode.HOLD_ALL, None, False, State.PENDING),
+        (CommentPolicy.Mode.HOLD_ALL, APPROVED_BEFORE, True, State.PENDING),
+        (CommentPolicy.Mode.HOLD_FIRST, None, False, State.PENDING),
+        (CommentPolicy.Mode.HOLD_FIRST, None, True, State.PENDING),
+        (CommentPolicy.Mode.HOLD_FIRST, CONFIRMED_ONLY, True, State.PENDING),  # no moderator has approved one
+        (CommentPolicy.Mode.HOLD_FIRST, APPROVED_BEFORE, False, State.PENDING),  # a known address, typed
+        (CommentPolicy.Mode.HOLD_FIRST, APPROVED_BEFORE, True, State.APPROVED),
+        (CommentPolicy.Mode.PUBLISH, None, False, State.APPROVED),
     ],
 )
-def test_policy_decides_whether_a_comment_is_held(policy, mode, known, expected):
+def test_policy_decides_whether_a_comment_is_held(policy, mode, known, proven, expected):
     set_policy(policy, mode=mode)
     if known:
-        KnownCommenter.objects.create(email="reader@example.com", reason=KnownCommenter.Reason.CONFIRMED)
+        KnownCommenter.objects.create(email="reader@example.com", reason=known)
     article = ArticleFactory()
-    result = _post(article, email="Reader@Example.com")
+    result = _post(article, email="Reader@Example.com", address_proven=proven)
     assert result.comment.state == expected
     assert _count(article) == (1 if expected == State.APPROVED else 0)
 
@@ -59,9 +65,27 @@ def test_moderator_approval_makes_commenter_known(policy, moderator):
     article = ArticleFactory()
     first = _post(article).comment
     services.comment_approve(comment=first, by=moderator)
-    second = _post(article, body="Second thought").comment
+    second = _post(article, body="Second thought", address_proven=True).comment
     assert second.state == State.APPROVED
     assert KnownCommenter.objects.get().reason == KnownCommenter.Reason.APPROVED
+
+
+def test_moderator_approval_upgrades_a_confirmed_address_to_a_returning_commenter(policy, moderator):
+    set_policy(policy, mode=CommentPolicy.Mode.HOLD_FIRST)
+    first = _post(ArticleFactory()).comment
+    services.comment_confirm(comment=first)
+    assert KnownCommenter.objects.get().reason == KnownCommenter.Reason.CONFIRMED
+    services.comment_approve(comment=first, by=moderator)
+    assert KnownCommenter.objects.get().reason == KnownCommenter.Reason.APPROVED
+
+
+def test_comments_published_without_a_moderator_make_nobody_a_returning_commenter(policy):
+    set_policy(policy, mode=CommentPolicy.Mode.PUBLISH)
+    article = ArticleFactory()
+    assert _post(article).comment.state == State.APPROVED
+    set_policy(policy, mode=CommentPolicy.Mode.HOLD_FIRST)
+    assert _post(article, body="Now held", address_proven=True).comment.state == State.PENDING
+    assert not KnownCommenter.objects.exists()
 
 
 def test_spam_comment_gets_no_email(policy, django_capture_on_commit_callbacks):

@@ -51,7 +51,7 @@ def test_held_comment_is_not_shown_to_other_readers(client, policy, django_captu
     assert "A fine piece about the new metro line." not in other.get(article.get_absolute_url()).content.decode()
 
 
-def test_confirm_link_get_shows_button_and_post_confirms_and_publishes_first_timer(
+def test_confirm_link_get_shows_button_and_post_confirms_but_first_timer_waits_for_moderator(
     client, policy, django_capture_on_commit_callbacks
 ):
     set_policy(policy, mode=CommentPolicy.Mode.HOLD_FIRST)
@@ -70,8 +70,9 @@ def test_confirm_link_get_shows_button_and_post_confirms_and_publishes_first_tim
     article.refresh_from_db()
     assert done.status_code == 200
     assert comment.confirmed_at is not None
-    assert comment.state == Comment.State.APPROVED
-    assert article.comment_count == 1
+    assert comment.state == Comment.State.PENDING  # the moderator sees a first-timer's first comment
+    assert article.comment_count == 0
+    assert "awaits moderation" in done.content.decode()
 
 
 def test_confirming_under_hold_all_keeps_comment_pending(client, policy, django_capture_on_commit_callbacks):

@@ -1,4 +1,5 @@
-"""A new reader comments, confirms by email and replies; a moderator works the queue."""
+"""A new reader comments, confirms by email and replies; a moderator works the queue; only the
+browser that confirmed an address is trusted with it."""
 
 import re
 
@@ -98,3 +99,58 @@ def test_reader_comments_confirms_replies_and_moderator_approves_spams_restores(
     _run_action(moderator, base, "state__exact=spam", "restore_selected", "2 comments restored.")
     visitor.reload()
     assert visitor.locator("#comments-title").text_content().strip() == "3 User Comments"
+
+
+def test_first_timer_waits_for_the_moderator_and_only_the_browser_that_confirmed_is_trusted(
+    live_server, browser_page, journey
+):
+    CommentPolicy.objects.filter(pk=1).update(mode=CommentPolicy.Mode.HOLD_FIRST)
+    base = live_server.url
+    reader = browser_page(width=1280)
+    reader.goto(base + journey["url"])
+    reader.fill("#id_name", "Wang Fang")
+    reader.fill("#id_email", "wang.fang@example.com")
+    reader.fill("#id_body", "First time here: is the ferry running in winter?")
+    reader.click("text=Post comment")
+    reader.get_by_text("your comment awaits moderation").wait_for()
+
+    # Confirming proves the address, but a first comment still waits for the moderator.
+    reader.goto(base + _confirm_path())
+    assert "confirming does not publish this one" in reader.content()
+    reader.click("text=Confirm my comment")
+    reader.get_by_text("your email is confirmed").wait_for()
+    assert "a moderator reads a new commenter" in reader.content()
+    proof = [c for c in reader.context.cookies() if c["name"] == "commenter"]
+    assert proof and proof[0]["httpOnly"] and proof[0]["sameSite"] == "Lax"
+    assert "commenter=" not in reader.evaluate("document.cookie")  # out of reach of scripts
+    assert "wang.fang" not in proof[0]["value"]
+
+    moderator = browser_page(width=1280)
+    moderator.goto(f"{base}/admin/login/?next=/admin/comments/comment/")
+    moderator.fill("#id_username", "moderator")
+    moderator.fill("#id_password", "correct-horse-battery")
+    moderator.click("input[type=submit]")
+    _run_action(moderator, base, "state__exact=pending", "approve_selected", "1 comment approved.")
+
+    # Approved once: from the browser that confirmed, the next comment is published at once.
+    reader.goto(base + journey["url"])
+    reader.fill("#id_name", "Wang Fang")
+    reader.fill("#id_email", "wang.fang@example.com")
+    reader.fill("#id_body", "Found it: it runs all year.")
+    reader.click("text=Post comment")
+    reader.get_by_text("your comment is published").wait_for()
+
+    # Someone else typing the same address in another browser is held, and not shown.
+    stranger = browser_page(width=390)
+    stranger.goto(base + journey["url"])
+    stranger.fill("#id_name", "Impostor")
+    stranger.fill("#id_email", "wang.fang@example.com")
+    stranger.fill("#id_body", "The ferry is terrible, never take it.")
+    stranger.click("text=Post comment")
+    stranger.get_by_text("your comment awaits moderation").wait_for()
+
+    visitor = browser_page(width=390)
+    visitor.goto(base + journey["url"])
+    assert visitor.get_by_text("Found it: it runs all year.").is_visible()
+    assert visitor.get_by_text("The ferry is terrible").count() == 0
+    assert "Impostor" not in visitor.content()
