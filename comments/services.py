@@ -155,6 +155,9 @@ def comment_post(
         honeypot=honeypot,
     )
     comment.state = _initial_state(verdict=verdict, email=email, policy=policy, address_proven=address_proven)
+    if address_proven:
+        # This browser proved the address: the comment is as good as confirmed (reply mails may go to it).
+        comment.confirmed_at = now
     comment.spam_reasons = "; ".join(verdict.reasons)[:300]
     with transaction.atomic():
         comment.save()

@@ -11,7 +11,7 @@ from django_tasks import task
 
 from comments import tokens
 from comments.models import Comment, CommentPolicy
-from comments.selectors import is_known_commenter, moderation_digest
+from comments.selectors import moderation_digest
 
 
 def _absolute(path: str) -> str:
@@ -63,8 +63,9 @@ def send_reply_notification(reply_id: int) -> int:
         return 0
     if parent.email.strip().lower() == reply.email.strip().lower():
         return 0
-    # Only addresses whose owners proved them get mail, so nobody can sign up someone else.
-    if parent.confirmed_at is None and not is_known_commenter(email=parent.email):
+    # Only a comment whose address was proved for it (its confirmation link, or posted from a
+    # browser holding the proof) gets reply mail: typing someone's address signs nobody up.
+    if parent.confirmed_at is None:
         return 0
     if reply.reply_notified_at is not None:
         return 0
