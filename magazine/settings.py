@@ -223,6 +223,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "City Magazine <newsletter@example.com>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Comment mails (confirmations, reply notices, the moderation digest) have a sender of their
+# own; left empty it is "SITE_NAME <comments@…>" in the domain of SITE_URL (magazine/mail.py).
+COMMENTS_FROM_EMAIL = os.environ.get("COMMENTS_FROM_EMAIL", "")
 
 # --- Forms.
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -1,4 +1,5 @@
-"""Building newsletter mails: a text part, an HTML part, personal links and RFC 8058 headers."""
+"""Building newsletter mails: a text part, an HTML part, personal links, RFC 8058 headers and
+a Message-ID in the site's domain."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from articles.models import Article
+from magazine.mail import message_id
 from newsletter import tokens
 from newsletter.models import Newsletter, Send, Subscriber
 
@@ -37,8 +39,9 @@ def _list_id(newsletter: Newsletter) -> str:
 
 
 def _message(*, subject, to, from_email, text, html, headers=None, connection=None) -> EmailMultiAlternatives:
+    headers = {"Message-ID": message_id(), **(headers or {})}
     message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=from_email, to=[to], headers=headers or {}, connection=connection
+        subject=subject, body=text, from_email=from_email, to=[to], headers=headers, connection=connection
     )
     if html is not None:
         message.attach_alternative(html, "text/html")
