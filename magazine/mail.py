@@ -1,5 +1,5 @@
 """What every mail the site sends takes from SITE_URL: its domain, for Message-IDs and the
-default sender of comment mail.
+default sender and unsubscribe addresses.
 
 Django names a message after the machine (``DNS_NAME``, the host name of whichever worker sent
 it); mail from the site names the site instead, so replies and threading point at the site's
@@ -32,3 +32,7 @@ def comments_from_email() -> str:
     """The sender of comment mail: COMMENTS_FROM_EMAIL, or "SITE_NAME <comments@site domain>"."""
     return settings.COMMENTS_FROM_EMAIL or formataddr((settings.SITE_NAME, f"comments@{site_domain()}"))
 
+
+def newsletter_unsubscribe_email() -> str:
+    """Where a mailto: unsubscribe goes: NEWSLETTER_UNSUBSCRIBE_EMAIL, or unsubscribe@site domain."""
+    return settings.NEWSLETTER_UNSUBSCRIBE_EMAIL or f"unsubscribe@{site_domain()}"

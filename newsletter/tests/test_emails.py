@@ -1,9 +1,11 @@
-"""Headers of the mail built by newsletter/emails.py, as it leaves the site: a Message-ID in
-the site's domain rather than the sending machine's."""
+"""Headers of the mail built by newsletter/emails.py, as it leaves the site: List-Unsubscribe
+with an https one-click link and a mailto: (RFC 2369 / 8058), and a Message-ID in the site's
+domain rather than the sending machine's."""
 
 import email
 import email.policy
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -21,6 +23,7 @@ SITE = "https://www.city-mag.example"
 def site(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = SITE
+    settings.NEWSLETTER_UNSUBSCRIBE_EMAIL = ""
     return settings
 
 
@@ -37,6 +40,40 @@ def _sent_issue(weekly, capture, mailoutbox, **subscriber):
         services.send_start(send=send)
     assert [m.to for m in mailoutbox] == [["reader@example.org"]]
     return on_the_wire(mailoutbox[0])
+
+
+def _unsubscribe_links(header: str) -> tuple[str, str]:
+    match = re.fullmatch(r"<(https://[^>]+)>,\s*<(mailto:[^>]+)>", str(header).strip())
+    assert match, header
+    return match.group(1), match.group(2)
+
+
+def test_issue_offers_a_one_click_https_link_and_a_mailto_with_the_same_token(
+    site, weekly, mailoutbox, django_capture_on_commit_callbacks
+):
+    sent = _sent_issue(weekly, django_capture_on_commit_callbacks, mailoutbox)
+
+    https, mailto = _unsubscribe_links(sent["List-Unsubscribe"])
+    assert https.startswith(f"{SITE}/newsletter/unsubscribe/")
+    token = https.removeprefix(f"{SITE}/newsletter/unsubscribe/").rstrip("/")
+    address = urlsplit(mailto)
+    assert address.path == "unsubscribe@www.city-mag.example"
+    assert parse_qs(address.query) == {"subject": [f"unsubscribe {token}"]}
+    assert " " not in mailto  # the subject is percent-encoded
+    assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_the_unsubscribe_address_is_configurable(site, weekly, mailoutbox, django_capture_on_commit_callbacks):
+    site.NEWSLETTER_UNSUBSCRIBE_EMAIL = "leave@lists.city-mag.example"
+    sent = _sent_issue(weekly, django_capture_on_commit_callbacks, mailoutbox)
+    _, mailto = _unsubscribe_links(sent["List-Unsubscribe"])
+    assert mailto.startswith("mailto:leave@lists.city-mag.example?subject=unsubscribe%20")
+
+
+def test_plain_text_issue_has_the_same_headers(site, weekly, mailoutbox, django_capture_on_commit_callbacks):
+    sent = _sent_issue(weekly, django_capture_on_commit_callbacks, mailoutbox, format="text")
+    _unsubscribe_links(sent["List-Unsubscribe"])
+    assert sent["Message-ID"].endswith("@www.city-mag.example>")
 
 
 def test_issue_and_test_issue_have_message_ids_in_the_site_domain(
