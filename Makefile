@@ -6,8 +6,10 @@ PIP := $(PY) -m pip --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := magazine.settings
-# Local site: mail is written to files in var/mail/ (open them to follow confirmation links).
-LOCAL_ENV := DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=$(CURDIR)/var/mail
+# Local site: mail is written to files in var/mail/ (open them to follow confirmation links), and
+# its links point at the server `make run` starts (HOST and PORT) unless SITE_URL is given.
+SITE_URL ?= http://$(HOST):$(PORT)
+LOCAL_ENV := DEBUG=1 SITE_URL='$(SITE_URL)' EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=$(CURDIR)/var/mail
 
 .PHONY: run test serve install install-dev migrate seed worker lint clean bench
 

@@ -10,6 +10,7 @@ from taggit.managers import TaggableManager
 
 from articles.body import render_body
 from articles.querysets import ArticleQuerySet
+from magazine.uploads import ContentImageField
 from magazine.validators import validate_image_file
 
 
@@ -65,7 +66,7 @@ class Author(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     bio = models.TextField(blank=True)
-    photo = models.ImageField(upload_to="authors/%Y/", blank=True, validators=[validate_image_file])
+    photo = ContentImageField(upload_to="authors/%Y/", blank=True, validators=[validate_image_file])
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -87,7 +88,8 @@ class Author(models.Model):
 
 class Image(models.Model):
     title = models.CharField(max_length=200)
-    file = models.ImageField(
+    # Stored under the extension of the detected format, whatever the uploaded name says.
+    file = ContentImageField(
         upload_to="images/%Y/%m/",
         width_field="width",
         height_field="height",

@@ -12,6 +12,7 @@ from django_tasks import task
 from comments import tokens
 from comments.models import Comment, CommentPolicy
 from comments.selectors import moderation_digest
+from magazine.mail import comments_from_email, message_id
 
 
 def _absolute(path: str) -> str:
@@ -27,7 +28,14 @@ def _send(*, subject: str, to: list[str], template: str, context: dict, headers:
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
     text = render_to_string(f"comments/email/{template}.txt", context)
     html = render_to_string(f"comments/email/{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to, headers=headers or {})
+    # Comment mail has its own sender, not the newsletter's, and a Message-ID in the site's domain.
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=comments_from_email(),
+        to=to,
+        headers={"Message-ID": message_id(), **(headers or {})},
+    )
     message.attach_alternative(html, "text/html")
     return message.send()
 

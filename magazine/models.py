@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from magazine.uploads import ContentImageField, PdfFileField
 from magazine.validators import validate_image_file, validate_pdf_file
 
 _CACHE_KEY = "site-settings"
@@ -79,8 +80,9 @@ class Edition(models.Model):
     city = models.ForeignKey(CityEdition, on_delete=models.PROTECT, related_name="editions")
     issue_month = models.DateField(help_text="Any day of the issue's month; it is stored as the first of the month.")
     title = models.CharField(max_length=200, help_text="The cover story or theme, e.g. “The Food Issue”.")
-    cover = models.ImageField(upload_to="editions/covers/%Y/", validators=[validate_image_file])
-    pdf = models.FileField(
+    # Stored names follow the content: a PDF uploaded as "x.html" is kept as "x.pdf" (magazine/uploads.py).
+    cover = ContentImageField(upload_to="editions/covers/%Y/", validators=[validate_image_file])
+    pdf = PdfFileField(
         upload_to="editions/pdf/%Y/",
         validators=[validate_pdf_file],
         help_text="The whole issue as a PDF.",

@@ -236,6 +236,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "City Magazine <newsletter@example.com>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Comment mails (confirmations, reply notices, the moderation digest) have a sender of their
+# own; left empty it is "SITE_NAME <comments@…>" in the domain of SITE_URL (magazine/mail.py).
+COMMENTS_FROM_EMAIL = os.environ.get("COMMENTS_FROM_EMAIL", "")
 
 # --- Forms.
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -294,8 +297,12 @@ NEWSLETTER_BLOCKED_DOMAINS = {
     "yopmail.com", "trashmail.com", "tempmail.com", "temp-mail.org", "throwawaymail.com", "getnada.com",
     "dispostable.com", "maildrop.cc", "mailnesia.com", "fakeinbox.com", "spamgourmet.com",
 } | set(env_list("NEWSLETTER_BLOCKED_DOMAINS"))
+# List-Unsubscribe also offers mailto:<this address>?subject=unsubscribe TOKEN (RFC 2369); left
+# empty it is unsubscribe@ the domain of SITE_URL. Mail to it reaches the site through the
+# Postmark inbound webhook at /newsletter/webhooks/postmark/inbound/.
+NEWSLETTER_UNSUBSCRIBE_EMAIL = os.environ.get("NEWSLETTER_UNSUBSCRIBE_EMAIL", "")
 # Bounces and complaints: the Postmark tracking webhook at /newsletter/webhooks/postmark/tracking/,
-# protected by HTTP basic auth "user:password" from ANYMAIL_WEBHOOK_SECRET.
+# protected by HTTP basic auth "user:password" from ANYMAIL_WEBHOOK_SECRET (as is the inbound one).
 ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "")}
 
 # --- Security. Production values come on with DEBUG off.

@@ -2,10 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from articles.sitemaps import NewsSitemap, sitemaps
 from magazine import views
+from magazine.media import serve_media
 
 admin.site.site_header = f"{settings.SITE_NAME} admin"
 admin.site.site_title = settings.SITE_NAME
@@ -44,9 +44,8 @@ urlpatterns = [
 ]
 
 if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
+    # Images inline, PDFs and anything else as downloads, each with a fixed type (magazine/media.py).
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_media, name="media")]
 
 if getattr(settings, "BENCH_FLOOR", False):
     # The framework's floor for bench/pages: a fixed string through the whole middleware stack.

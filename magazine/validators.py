@@ -139,8 +139,12 @@ class ImageUploadField(forms.ImageField):
 
     Django's own ImageField answers every problem with "Upload a valid image"; this one runs
     ``validate_image_file`` first (size, SVG, format, pixel count, damage), so staff read the
-    actual reason, and a decompression bomb is refused before it is decoded.
+    actual reason, and a decompression bomb is refused before it is decoded. The file name's
+    extension is not checked: the content decides, and the stored name gets the extension of
+    the format found (``magazine.uploads``).
     """
+
+    default_validators = []
 
     def to_python(self, data):
         uploaded = forms.FileField.to_python(self, data)
@@ -148,7 +152,6 @@ class ImageUploadField(forms.ImageField):
             return None
         validate_image_file(uploaded)
         return super().to_python(data)
-
 
 
 def validate_pdf_file(uploaded) -> None:
@@ -168,15 +171,22 @@ def validate_pdf_file(uploaded) -> None:
     finally:
         if position is not None:
             uploaded.seek(position)
-    # The signature must open the file: "%PDF-" somewhere in the first kilobyte would also pass
-    # a JPEG with it in a comment, or an HTML page that mentions it.
-    if not head.lstrip(b"\xef\xbb\xbf \t\r\n\x00").startswith(b"%PDF-"):
+    if not is_pdf_content(head):
         name = (getattr(uploaded, "name", "") or "This file").rsplit("/", 1)[-1]
         raise ValidationError(
             "“%(name)s” is not a PDF, whatever its name says. Export the issue as PDF and upload that file.",
             code="pdf_invalid",
             params={"name": name},
         )
+
+
+def is_pdf_content(head: bytes) -> bool:
+    """Whether the first bytes of a file are a PDF's.
+
+    The signature must open the file: "%PDF-" somewhere in the first kilobyte would also pass
+    a JPEG with it in a comment, or an HTML page that mentions it.
+    """
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n\x00").startswith(b"%PDF-")
 
 
 def count_pdf_pages(uploaded) -> int | None:

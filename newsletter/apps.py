@@ -7,9 +7,11 @@ class NewsletterConfig(AppConfig):
     verbose_name = "Newsletters"
 
     def ready(self):
-        # The email provider's bounce and complaint events arrive through anymail's signal.
-        from anymail.signals import tracking
+        # The email provider's bounce and complaint events, and mail to the unsubscribe address,
+        # arrive through anymail's signals.
+        from anymail.signals import inbound, tracking
 
         from newsletter import webhooks
 
         tracking.connect(webhooks.tracking_received, dispatch_uid="newsletter.tracking_received")
+        inbound.connect(webhooks.inbound_received, dispatch_uid="newsletter.inbound_received")

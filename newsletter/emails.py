@@ -1,8 +1,10 @@
-"""Building newsletter mails: a text part, an HTML part, personal links and RFC 8058 headers."""
+"""Building newsletter mails: a text part, an HTML part, personal links, RFC 2369 / 8058
+unsubscribe headers and a Message-ID in the site's domain."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -10,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from articles.models import Article
+from magazine.mail import message_id, newsletter_unsubscribe_email
 from newsletter import tokens
 from newsletter.models import Newsletter, Send, Subscriber
 
@@ -31,14 +34,30 @@ def unsubscribe_url(subscriber: Subscriber, newsletter: Newsletter | None = None
     return absolute(reverse("newsletter:unsubscribe", args=[token]))
 
 
+# The subject of a mailto: unsubscribe: "unsubscribe TOKEN"; newsletter/webhooks.py reads it back.
+UNSUBSCRIBE_SUBJECT = "unsubscribe"
+
+
+def unsubscribe_mailto(token: str) -> str:
+    subject = quote(f"{UNSUBSCRIBE_SUBJECT} {token}", safe="")
+    return f"mailto:{newsletter_unsubscribe_email()}?subject={subject}"
+
+
+def unsubscribe_links(subscriber: Subscriber, newsletter: Newsletter | None = None) -> tuple[str, str]:
+    """The one-click https link (RFC 8058) and the mailto: (RFC 2369), with one token."""
+    token = tokens.unsubscribe_token(subscriber, newsletter.pk if newsletter else None)
+    return absolute(reverse("newsletter:unsubscribe", args=[token])), unsubscribe_mailto(token)
+
+
 def _list_id(newsletter: Newsletter) -> str:
     host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
     return f"{newsletter.name} <{newsletter.slug}.{host}>"
 
 
 def _message(*, subject, to, from_email, text, html, headers=None, connection=None) -> EmailMultiAlternatives:
+    headers = {"Message-ID": message_id(), **(headers or {})}
     message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=from_email, to=[to], headers=headers or {}, connection=connection
+        subject=subject, body=text, from_email=from_email, to=[to], headers=headers, connection=connection
     )
     if html is not None:
         message.attach_alternative(html, "text/html")
@@ -66,6 +85,7 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def issue_context(*, send: Send, subscriber: Subscriber, articles: Sequence[Article]) -> dict:
+    unsubscribe, unsubscribe_by_mail = unsubscribe_links(subscriber, send.newsletter)
     return {
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
@@ -84,7 +104,8 @@ def issue_context(*, send: Send, subscriber: Subscriber, articles: Sequence[Arti
             for article in articles
         ],
         "preferences_url": preferences_url(subscriber),
-        "unsubscribe_url": unsubscribe_url(subscriber, send.newsletter),
+        "unsubscribe_url": unsubscribe,
+        "unsubscribe_mailto": unsubscribe_by_mail,
     }
 
 
@@ -97,7 +118,7 @@ def issue_message(
     wants_html = subscriber.format != Subscriber.Format.TEXT
     html = render_to_string("newsletter/email/issue.html", context) if wants_html else None
     headers = {
-        "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+        "List-Unsubscribe": f"<{context['unsubscribe_url']}>, <{context['unsubscribe_mailto']}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "List-Id": _list_id(send.newsletter),
         "Precedence": "bulk",

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from articles.models import Article, Region, Topic
 from magazine import outbox
-from newsletter import selectors
+from newsletter import selectors, tokens
 from newsletter.models import Delivery, Newsletter, Send, SendArticle, Subscriber, SubscriberEvent, Subscription
 from newsletter.validators import clean_email_address
 
@@ -216,6 +216,23 @@ def subscriber_unsubscribe(
             subscriber.save(update_fields=["state", "unsubscribed_at"])
         _event(subscriber, SubscriberEvent.Kind.UNSUBSCRIBED, now, lists=lists, source=source, all=newsletter is None)
     return subscriber
+
+
+def subscriber_unsubscribe_by_token(*, token: str, source: str, now=None) -> Subscriber:
+    """An unsubscribe token that came back by mail (the List-Unsubscribe mailto:): stop the list
+    it names, or every list when it names none.
+
+    Raises ``tokens.TokenError`` for a token that is invalid, expired or for an address that
+    was deleted or changed since, exactly as the link would refuse it.
+    """
+    data = tokens.read_unsubscribe_token(token)
+    subscriber = selectors.subscriber_for_token(data=data)
+    newsletter = None
+    if data.newsletter_id is not None:
+        newsletter = Newsletter.objects.filter(pk=data.newsletter_id).first()
+        if newsletter is None:
+            return subscriber  # the list is gone, and with it every mail of it
+    return subscriber_unsubscribe(subscriber=subscriber, newsletter=newsletter, source=source, now=now)
 
 
 def subscriber_resubscribe(*, subscriber: Subscriber, newsletter: Newsletter | None = None, now=None) -> Subscriber:

@@ -16,5 +16,6 @@ urlpatterns = [
     path("preferences/<str:token>/delete/", views.preferences_delete, name="preferences_delete"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("webhooks/postmark/tracking/", webhooks.postmark_tracking, name="postmark_tracking"),
+    path("webhooks/postmark/inbound/", webhooks.postmark_inbound, name="postmark_inbound"),
     path("<slug:slug>/", views.newsletter_detail, name="detail"),
 ]

@@ -1,17 +1,22 @@
 """Uploads are judged by their content, not their name: an accepted image under another image
 extension is fine, but a PDF named .jpg, a JPEG named .pdf, SVG in any disguise and
-decompression bombs are refused, through the validators and through the admin."""
+decompression bombs are refused, through the validators and through the admin. What is
+accepted is stored under the extension of its checked type, and media URLs serve images
+inline and everything else as a download, with a fixed Content-Type and nosniff."""
 
 import io
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image as PILImage
 
+from articles.models import Author, Image
 from articles.tests.factories import UserFactory, image_bytes
 from magazine.models import Edition
 from magazine.tests.factories import CityEditionFactory, pdf_bytes
@@ -155,3 +160,154 @@ def test_admin_refuses_a_pdf_named_jpg_and_a_jpeg_named_pdf_keeping_the_title(ar
     assert "is not a PDF, whatever its name says" in html
     assert 'value="The typed title"' in html
     assert not Edition.objects.exists()
+
+
+# --- Stored names follow the checked content, and media URLs serve each file as what it is.
+
+def _served(client, url):
+    response = client.get(url)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    response.close()
+    return response, body
+
+
+POLYGLOT_PDF = pdf_bytes(2) + b"<html><body><script>alert(document.cookie)</script></body></html>\n"
+
+
+@pytest.mark.parametrize("name", ["x.html", "issue.html.pdf", "issue.svg", "Issue 10 (final)", "x.PDF"])
+def test_admin_stores_an_edition_pdf_under_pdf_whatever_its_uploaded_name(
+    archive_admin, django_capture_on_commit_callbacks, name
+):
+    city = CityEditionFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = archive_admin.post(
+            reverse("admin:magazine_edition_add"), _edition_post(city, pdf=_file(name, POLYGLOT_PDF, "text/html"))
+        )
+    assert response.status_code == 302
+    stored = Edition.objects.get().pdf.name
+    assert stored.startswith("editions/pdf/")
+    assert stored.endswith(".pdf")
+    assert stored.count(".") == 1, stored  # no second extension (x.html.pdf) for servers that honour it
+
+
+def test_an_edition_pdf_uploaded_as_html_is_served_as_a_pdf_download_not_a_page(
+    archive_admin, django_capture_on_commit_callbacks
+):
+    city = CityEditionFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        archive_admin.post(
+            reverse("admin:magazine_edition_add"), _edition_post(city, pdf=_file("x.html", POLYGLOT_PDF, "text/html"))
+        )
+    edition = Edition.objects.get()
+    assert edition.pdf.name.endswith("/x.pdf")
+
+    response, body = _served(archive_admin, edition.pdf.url)
+
+    assert response.status_code == 200
+    assert body == POLYGLOT_PDF
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert 'filename="x.pdf"' in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "extension", "content_type"),
+    [
+        ("cover.html", "PNG", "png", "image/png"),
+        ("cover.jpg", "PNG", "png", "image/png"),
+        ("cover.pdf", "JPEG", "jpg", "image/jpeg"),
+        ("cover.ps", "GIF", "gif", "image/gif"),
+        ("cover", "WEBP", "webp", "image/webp"),
+    ],
+)
+def test_admin_stores_a_cover_under_the_extension_of_its_format_and_serves_it_inline(
+    archive_admin, django_capture_on_commit_callbacks, name, fmt, extension, content_type
+):
+    city = CityEditionFactory()
+    content = image_bytes(300, 400, fmt=fmt)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = archive_admin.post(
+            reverse("admin:magazine_edition_add"), _edition_post(city, cover=_file(name, content, "text/html"))
+        )
+    assert response.status_code == 302
+    edition = Edition.objects.get()
+    assert edition.cover.name.startswith("editions/covers/")
+    assert edition.cover.name.endswith(f"/cover.{extension}")
+
+    served, body = _served(archive_admin, edition.cover.url)
+
+    assert served.status_code == 200
+    assert body == content
+    assert served["Content-Type"] == content_type
+    assert "attachment" not in served.get("Content-Disposition", "")
+    assert served["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pdf_saved_from_code_is_named_after_its_content_too():
+    edition = Edition(title="From a script")
+    edition.pdf.save("notes.html", ContentFile(pdf_bytes()), save=False)
+    edition.cover.save("cover.pdf", ContentFile(image_bytes(30, 40, fmt="PNG")), save=False)
+    assert edition.pdf.name.endswith("/notes.pdf")
+    assert edition.cover.name.endswith("/cover.png")
+
+
+def test_admin_stores_an_article_image_under_the_extension_of_its_format(
+    archive_admin, django_capture_on_commit_callbacks
+):
+    content = image_bytes(640, 480, fmt="PNG")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = archive_admin.post(
+            reverse("admin:articles_image_add"),
+            {
+                "title": "Bund at night",
+                "alt_text": "The Bund lit up after dark",
+                "file": _file("bund.html", content, "text/html"),
+                "renditions-TOTAL_FORMS": "0",
+                "renditions-INITIAL_FORMS": "0",
+            },
+        )
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert image.file.name.startswith("images/")
+    assert image.file.name.endswith("/bund.png")
+    served, body = _served(archive_admin, image.file.url)
+    assert (served["Content-Type"], body) == ("image/png", content)
+
+
+def test_admin_stores_an_author_photo_under_the_extension_of_its_format(archive_admin):
+    response = archive_admin.post(
+        reverse("admin:articles_author_add"),
+        {"name": "Chen Jie", "slug": "chen-jie", "bio": "", "photo": _file("me.pdf", image_bytes(90, 90, fmt="GIF"))},
+    )
+    assert response.status_code == 302
+    assert Author.objects.get().photo.name.endswith("/me.gif")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("old.html", b"<html><script>alert(1)</script></html>"),
+        ("logo.svg", SVG),
+        ("notes.txt", b"plain text"),
+        ("page.htm", b"<script>alert(1)</script>"),
+        ("noextension", b"<script>alert(1)</script>"),
+    ],
+)
+def test_media_files_of_other_types_are_served_as_downloads_of_bytes(client, db, settings, name, content):
+    # Files stored before names followed the content, or put there by hand.
+    folder = Path(settings.MEDIA_ROOT) / "editions" / "pdf" / "2025"
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(content)
+
+    response, body = _served(client, f"/media/editions/pdf/2025/{name}")
+
+    assert response.status_code == 200
+    assert body == content
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_missing_media_file_is_a_404(client, db):
+    assert client.get("/media/editions/pdf/2025/none.pdf").status_code == 404

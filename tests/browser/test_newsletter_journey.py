@@ -66,7 +66,7 @@ def test_reader_signs_up_confirms_gets_an_issue_sets_preferences_and_unsubscribe
     subscriber = Subscriber.objects.get()
     assert subscriber.format == "text" and [r.slug for r in subscriber.regions.all()] == ["shanghai"]
 
-    unsubscribe_url = re.match(r"<(.+)>", issue.extra_headers["List-Unsubscribe"]).group(1)
+    unsubscribe_url = re.match(r"<(https?:[^>]+)>", issue.extra_headers["List-Unsubscribe"]).group(1)
     response = page.request.post(
         unsubscribe_url,
         data="List-Unsubscribe=One-Click",
