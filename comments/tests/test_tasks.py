@@ -63,7 +63,8 @@ def test_reply_notification_and_moderation_digest_come_from_the_comments_address
         services.comment_approve(comment=reply, by=moderator)
     policy.digest_recipients.add(UserFactory(email="chief@example.com"))
     CommentFactory(pending=True)
-    call_command("send_moderation_digest", stdout=open("/dev/null", "w"))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_moderation_digest", stdout=open("/dev/null", "w"))
 
     assert [m.to for m in mailoutbox] == [["asker@example.com"], ["chief@example.com"]]
     sent = [on_the_wire(message) for message in mailoutbox]
