@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import quote, urlencode
 
-from django.core.cache import cache
+from magazine import ratelimit
 
 # The networks a share may be counted for, in the order the buttons appear.
 NETWORKS = {
@@ -72,8 +72,7 @@ def client_ip(request) -> str:
 
 def share_may_count(*, article_id: int, network: str, ip: str) -> bool:
     """True the first time in the rate-limit window a reader shares the article on a network."""
-    key = f"share:{article_id}:{network}:{ip}"
-    return cache.add(key, 1, timeout=SHARE_RATE_LIMIT_SECONDS)
+    return ratelimit.hit(f"share:{article_id}:{network}:{ip}", 1, SHARE_RATE_LIMIT_SECONDS)
 
 
 def qr_svg(text: str) -> bytes:

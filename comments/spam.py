@@ -21,6 +21,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 
 from comments.text import find_links
+from magazine import ratelimit
 
 FORM_SALT = "comments.form-timestamp"
 
@@ -74,14 +75,7 @@ def check_form_timestamp(value: str, *, article_id: int) -> None:
 
 def _hit(key: str, limit: int, window: int) -> bool:
     """Count one hit; True while the count stays within ``limit`` for the window."""
-    if cache.add(key, 1, timeout=window):
-        return limit >= 1
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count <= limit
+    return ratelimit.hit(key, limit, window)
 
 
 def check_post_rate(*, ip: str | None, email: str) -> None:

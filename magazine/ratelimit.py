@@ -1,5 +1,9 @@
 """Rate limits for the public POST endpoints: fixed windows counted in the shared cache.
 
+Counts live in the ``"ratelimit"`` cache (settings.CACHES): with Redis it is the shared
+server, and while Redis does not answer the counting goes on in each process's own memory
+(per-process limits rather than none) until Redis is back (magazine/cache_backend.py).
+
 A limit is a purpose (``"newsletter-signup"``), a number of requests and a window in seconds,
 from ``settings.RATE_LIMITS``. Requests are counted per client address (REMOTE_ADDR: a proxy
 in front of the site must put the reader's address there; IPv6 readers are counted per /64,
@@ -18,7 +22,7 @@ import hashlib
 import ipaddress
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -30,6 +34,14 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "newsletter-unsubscribe": (10, 600),  # per link, not per address: RFC 8058 POSTs come from mail providers
     "share": (30, 600),
 }
+
+
+COUNTER_CACHE = "ratelimit"
+
+
+def counters():
+    """The cache that counts: the ``"ratelimit"`` alias, or the default cache where it is not configured."""
+    return caches[COUNTER_CACHE if COUNTER_CACHE in settings.CACHES else "default"]
 
 
 def limit_for(purpose: str) -> tuple[int, int]:
@@ -60,6 +72,7 @@ def hit(key: str, limit: int, window: int) -> bool:
     ``incr`` keeps the expiry on both the local-memory and the Redis cache.
     """
     key = "ratelimit:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    cache = counters()
     if cache.add(key, 1, timeout=window):
         return limit >= 1
     try:

@@ -138,20 +138,34 @@ if REDIS_URL and TESTING and os.environ.get("PYTEST_XDIST_WORKER"):
     _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0)
     REDIS_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{1 + _worker}"))
 if REDIS_URL:
+    # A Redis outage is not a site outage (magazine/cache_backend.py): short timeouts, then every
+    # cache call is a miss or a no-op, with Redis skipped for RETRY_AFTER seconds between tries.
+    _REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
+    _redis_cache = {
+        "BACKEND": "magazine.cache_backend.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "magazine"),
+        "OPTIONS": {"socket_connect_timeout": _REDIS_TIMEOUT, "socket_timeout": _REDIS_TIMEOUT, "RETRY_AFTER": 2},
+    }
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "magazine"),
-        }
+        "default": _redis_cache,
+        # Rate limits count in each process's memory while Redis is away: per-process limits, not none.
+        "ratelimit": {**_redis_cache, "OPTIONS": {**_redis_cache["OPTIONS"], "LOCAL_FALLBACK": True}},
+        # Sessions are rows in the database, read through Redis; what Redis missed is forgotten there.
+        "sessions": {**_redis_cache, "OPTIONS": {**_redis_cache["OPTIONS"], "FORGET_LOST_WRITES": True}},
     }
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    # Sessions in Redis too, so every app server sharing it knows every signed-in user.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # Every app server knows every signed-in user (the database), and a Redis restart signs no one out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # "ratelimit" names the same local-memory store (same LOCATION), so clearing one clears both.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

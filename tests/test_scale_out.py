@@ -210,7 +210,7 @@ def test_a_publish_through_one_app_server_is_seen_at_once_through_the_other(two_
 
     admin = _editor_signs_in(server_a)
     status, _, _ = read(server_b.base + "/admin/", opener=admin)
-    assert status == 200, "the session made on A is known to B: sessions live in Redis"
+    assert status == 200, "the session made on A is known to B: sessions are shared"
     status, _, changelist = read(server_a.base + "/admin/articles/article/", opener=admin)
     assert status == 200
     status, headers, _ = read(

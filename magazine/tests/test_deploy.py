@@ -80,9 +80,9 @@ def test_migration_commands_run_without_a_secret_key():
 
 
 @pytest.mark.django_db
-def test_health_check_answers_503_when_the_cache_is_down(client):
-    broken = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
-    with override_settings(CACHES=broken):
+def test_health_check_answers_503_when_the_cache_is_down(client, settings):
+    broken = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    with override_settings(CACHES={alias: broken for alias in settings.CACHES}):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["cache"].startswith("error")
