@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -84,10 +85,31 @@ def _cache_answers() -> None:
         raise PartDown("read back failed")
 
 
+def _tasks_keep_up() -> None:
+    """Promised work (mails, sends) is being done: nothing waits past a lease and a sweep.
+
+    A worker that is down shows here as soon as work waits for it; failed work (given up after
+    every retry) is staff's to retry in the admin and is reported too.
+    """
+    from magazine import workers
+
+    found = workers.backlog()
+    problems = []
+    if found["overdue"]:
+        waiting = int((timezone.now() - found["oldest_overdue"]).total_seconds())
+        seen = "no worker seen lately" if not found["workers"] else f"{found['workers']} worker(s) seen"
+        problems.append(f"{found['overdue']} promised task(s) overdue, the oldest by {waiting} s; {seen}")
+    if found["failed"]:
+        problems.append(f"{found['failed']} promised task(s) failed for good (retry them in the admin)")
+    if problems:
+        raise PartDown("; ".join(problems))
+
+
 # The parts /healthz reports, each a function that raises when its part is down.
 HEALTH_CHECKS = {
     "database": _database_answers,
     "cache": _cache_answers,
+    "tasks": _tasks_keep_up,
 }
 
 

@@ -328,11 +328,11 @@ def test_cache_calls_stay_fast_while_redis_hangs(own_redis, content, caplog):
 
 
 def test_healthz_says_the_cache_is_down_then_ok(own_redis, client):
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "cache": "ok", "tasks": "ok"}
     own_redis.stop()
     down = client.get("/healthz")
     assert down.status_code == 503
-    assert down.json() == {"status": "error", "database": "ok", "cache": "error: ConnectionError"}
+    assert down.json() == {"status": "error", "database": "ok", "cache": "error: ConnectionError", "tasks": "ok"}
     own_redis.start()
     up = client.get("/healthz")  # asks Redis itself, without waiting for the circuit breaker
     assert (up.status_code, up.json()["cache"]) == (200, "ok")

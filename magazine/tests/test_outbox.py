@@ -195,3 +195,15 @@ def test_done_work_is_forgotten_after_the_keeping_time_and_failed_work_stays(set
     workers.sweep_once("test-worker")
     assert set(OutboxTask.objects.values_list("pk", flat=True)) == {recent_done.pk, old_failed.pk}
     assert not OutboxTask.objects.filter(pk=old_done.pk).exists()
+
+
+def test_healthz_says_when_promised_work_waits_for_a_worker_and_when_it_failed(client, settings):
+    assert client.get("/healthz").json()["tasks"] == "ok"
+    late = timezone.now() - timedelta(seconds=settings.TASKS_LEASE_SECONDS + settings.TASKS_SWEEP_SECONDS + 30)
+    OutboxTask.objects.create(task_path="newsletter.tasks.send_confirmation", args=[1], run_after=late)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["tasks"].startswith("error: 1 promised task(s) overdue")
+    assert "no worker seen lately" in response.json()["tasks"]
+    OutboxTask.objects.update(state=OutboxTask.State.FAILED)
+    assert "failed for good" in client.get("/healthz").json()["tasks"]
