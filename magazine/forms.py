@@ -6,7 +6,7 @@ from django import forms
 
 from magazine.models import CityEdition
 
-# The highest page number a list accepts (six digits).
+# The highest page number a list accepts (six digits: what the page cache keys, see pagecache.py).
 PAGE_NUMBER_MAX = 999_999
 YEAR_MIN, YEAR_MAX = 1, 9999  # the years a date can have
 

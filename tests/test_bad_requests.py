@@ -255,3 +255,33 @@ def test_a_list_button_naming_no_list_shows_the_preferences_again_not_a_500(site
     assert "Your newsletter preferences" in html
     assert list(Subscription.objects.filter(subscriber=subscriber).values_list("newsletter_id", "state")) == before
 
+
+ODD_NUMBERS = ["01", "+2", " 2", "2.0", "2e0", "١", "²", "𝟗", "0", "-1", "9" * 40, "1000000"]
+
+
+@pytest.mark.parametrize("value", ODD_NUMBERS)
+@pytest.mark.parametrize("where", ["comments_page", "p", "year", "archive page"])
+def test_odd_spellings_of_every_keyed_number_add_no_page_cache_entries(site, settings, monkeypatch, where, value):
+    """Every numeric parameter in a page-cache key: any spelling but the one cached is answered
+    (the page, or a 404) and stored nowhere."""
+    from django.urls import reverse
+
+    from articles.sitemaps import ArticleSitemap
+    from comments.tests.factories import CommentFactory
+
+    settings.COMMENTS_PER_PAGE = 1
+    monkeypatch.setattr(ArticleSitemap, "limit", 5)
+    CommentFactory.create_batch(2, article=site["article"])
+    url, name = {
+        "comments_page": (site["article"].get_absolute_url(), "comments_page"),
+        "p": (reverse("django.contrib.sitemaps.views.sitemap", kwargs={"section": "articles"}), "p"),
+        "year": ("/magazine/", "year"),
+        "archive page": ("/magazine/", "page"),
+    }[where]
+    client = Client(raise_request_exception=False)
+    client.get(url)
+    before = page_cache_entries()
+    response = client.get(url, {name: value})
+    assert response.status_code in (200, 404)
+    assert response.get("X-Page-Cache") is None
+    assert page_cache_entries() == before

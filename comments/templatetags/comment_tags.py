@@ -5,6 +5,7 @@ from comments import selectors
 from comments.forms import ThreadPageForm
 from comments.models import CommentPolicy
 from comments.views import SESSION_KEY, form_for
+from magazine import pagecache
 
 register = template.Library()
 
@@ -36,6 +37,9 @@ def comment_thread(context, article):
     # A value that is no page number shows the first page, and one past the end the last: the
     # article is what the reader came for.
     page = selectors.article_thread(article=article, page=asked or 1, own_ids=own_ids)
+    if page.number != asked:
+        # Stored, every such address would be a cache entry of its own holding the same page.
+        pagecache.do_not_store("the comments page shown is not the one asked for")
     return {
         "article": article,
         "page": page,
