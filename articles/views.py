@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
@@ -11,9 +12,11 @@ from taggit.models import Tag
 
 from articles import page_views, permissions, selectors, seo, services, sharing
 from articles.body import body_segments
+from articles.forms import ShareForm
 from articles.models import Article, Author, Region, Topic
 from magazine import pagecache, ratelimit
 from magazine.cache import cache_version
+from magazine.forms import PageForm
 
 
 def _article_page(request, article: Article, *, preview: bool = False):
@@ -85,9 +88,10 @@ def article_detail(request, region, year, month, day, slug):
 @ratelimit.limit_posts("share", as_json=True)
 def article_share(request, pk: int):
     """Count a reader's share of a live article (once per reader, network and hour); JSON back."""
-    network = request.POST.get("network", "")
-    if network not in sharing.NETWORKS:
-        return JsonResponse({"error": f"Unknown network; expected one of: {', '.join(sharing.NETWORKS)}."}, status=400)
+    form = ShareForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": " ".join(form.errors["network"])}, status=400)
+    network = form.cleaned_data["network"]
     count = selectors.live_share_count(article_id=pk)
     if count is None:
         return JsonResponse({"error": "No published article has this number."}, status=404)
@@ -141,6 +145,18 @@ class ArticleListView(ListView):
 
     def articles(self):
         raise NotImplementedError
+
+    def paginate_queryset(self, queryset, page_size):
+        """The page that ``?page=`` names (a whole number from 1; nothing: the first), else 404."""
+        number = PageForm(self.request.GET).page_number()
+        if number is None:
+            raise Http404("No such page: a page number is a whole number from 1.")
+        paginator = self.get_paginator(queryset, page_size, orphans=self.get_paginate_orphans())
+        try:
+            page = paginator.page(number)
+        except InvalidPage as exc:
+            raise Http404("No such page of this list.") from exc
+        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

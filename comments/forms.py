@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 
 from comments.text import clean_text
+from magazine.forms import page_number_field
 
 
 class CommentForm(forms.Form):
@@ -73,3 +74,15 @@ class CommentForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     """An empty form: the button on confirm, delete and unsubscribe pages."""
+
+
+class ThreadPageForm(forms.Form):
+    """``?comments_page=`` under an article: which page of the discussion to show."""
+
+    comments_page = page_number_field()
+
+    def page_number(self) -> int | None:
+        """The page asked for (1 when none was), or None when the value is no page number."""
+        if not self.is_valid():
+            return None
+        return self.cleaned_data["comments_page"] or 1

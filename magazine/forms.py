@@ -4,6 +4,62 @@ from __future__ import annotations
 
 from django import forms
 
+from magazine.models import CityEdition
+
+# The highest page number a list accepts (six digits: what the page cache keys, see pagecache.py).
+PAGE_NUMBER_MAX = 999_999
+YEAR_MIN, YEAR_MAX = 1, 9999  # the years a date can have
+
+
+def page_number_field(**kwargs) -> forms.IntegerField:
+    return forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=PAGE_NUMBER_MAX,
+        error_messages={
+            "invalid": "A page number is a whole number, e.g. 2.",
+            "min_value": "Pages are numbered from 1.",
+            "max_value": "There is no page with so high a number.",
+        },
+        **kwargs,
+    )
+
+
+class PageForm(forms.Form):
+    """``?page=`` of a paginated list: a page number from 1, or nothing for the first page."""
+
+    page = page_number_field()
+
+    def page_number(self) -> int | None:
+        """The page asked for (1 when none was), or None when the value is no page number."""
+        if not self.is_valid():
+            return None
+        return self.cleaned_data["page"] or 1
+
+
+class ArchiveFilterForm(PageForm):
+    """The print archive's filters: a city edition (by slug), a year, and the page."""
+
+    city = forms.ModelChoiceField(
+        queryset=CityEdition.objects.all(),
+        to_field_name="slug",
+        required=False,
+        error_messages={"invalid_choice": "There is no such city edition."},
+    )
+    year = forms.IntegerField(
+        required=False,
+        min_value=YEAR_MIN,
+        max_value=YEAR_MAX,
+        error_messages={
+            "invalid": "A year is written in digits, e.g. 2026.",
+            "min_value": "No such year in the archive.",
+            "max_value": "No such year in the archive.",
+        },
+    )
+
+    def first_error(self) -> str:
+        return next((error for errors in self.errors.values() for error in errors), "")
+
 
 class SearchForm(forms.Form):
     """What a reader asks site search: words, and optionally a region, a topic and dates.

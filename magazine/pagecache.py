@@ -15,6 +15,13 @@ on a page without pages) is left out of the key, so it can neither fill the cach
 it. A parameter the page reads in an odd spelling (``?page=01``, ``?page=2.0``, which the
 paginator accepts too) is answered fresh and not stored, so spellings add no entries either.
 
+Every parameter a page reads must be part of its key, or one reader's ``?comments_page=2``
+would be every reader's page. So while a page renders for the cache, ``request.GET`` records
+the names the view reads (``RecordingQueryDict``), whether they were sent or not; a page that
+read a name outside its key, or went through every parameter, is served but never stored, and
+a warning names the page and the parameter. A view that shows something other than what a
+keyed parameter asked for (a comments page past the last one) calls ``do_not_store()``.
+
 Forms on cached pages still carry a valid CSRF token: pages are stored with a marker in its
 place, and every response gets the reader's own token put in (setting their CSRF cookie).
 Responses carry an ETag and Last-Modified and answer conditional GETs with 304 (through
@@ -26,18 +33,21 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import logging
 import re
 import time
 from importlib import import_module
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.urls import Resolver404, resolve
 from django.utils.http import http_date
 
 from magazine.cache import cache_versions
+
+logger = logging.getLogger(__name__)
 
 CSRF_MARKER = "csrf-token-for-this-reader"
 
@@ -64,13 +74,105 @@ CACHEABLE = {
 }
 _PAGED = {"articles:region", "articles:region_topic", "articles:topic", "articles:author", "articles:tag"}
 # The query parameters each page reads, and the one spelling of each value that is cached.
-QUERY_KEYS = {name: ("page",) for name in _PAGED} | {"edition_archive": ("page", "city", "year")}
+# A page that reads any other parameter is not stored (see RecordingQueryDict).
+QUERY_KEYS = (
+    {name: ("page",) for name in _PAGED}
+    | {
+        "edition_archive": ("page", "city", "year"),
+        "articles:article": ("comments_page",),
+        # Django's sitemap view: a section longer than its limit has pages ?p=2, ?p=3 …
+        "django.contrib.sitemaps.views.sitemap": ("p",),
+        "news_sitemap": ("p",),
+    }
+)
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")  # what magazine.forms.PAGE_NUMBER_MAX allows
 CANONICAL_VALUES = {
-    "page": re.compile(r"[1-9][0-9]{0,5}"),
+    "page": PAGE_NUMBER,
+    "comments_page": PAGE_NUMBER,
+    "p": PAGE_NUMBER,
     "city": re.compile(r"[-a-zA-Z0-9_]{1,100}"),
     "year": re.compile(r"[0-9]{4}"),
 }
 STORED_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Content-Disposition")
+
+
+EVERY_PARAMETER = "*"  # recorded when a view goes through all the parameters (items(), urlencode() …)
+
+
+class RecordingQueryDict(QueryDict):
+    """``request.GET`` while a page renders for the cache: the same parameters, and a record of
+    every name the view (its forms, template tags, templates) asked for, sent or not.
+
+    Asking for a name (``get``, ``getlist``, ``[]``, ``in``) records that name; anything that
+    goes through all of them records ``EVERY_PARAMETER``. The reads are collected in ``reads``.
+    """
+
+    def __init__(self, original: QueryDict, reads: set[str]):
+        super().__init__(mutable=True, encoding=original.encoding)
+        for key, values in original.lists():
+            self.setlist(key, values)
+        self._mutable = False
+        self.reads = reads
+
+    def __getitem__(self, key):
+        self.reads.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        self.reads.add(key)
+        return super().__contains__(key)
+
+    def get(self, key, default=None):
+        self.reads.add(key)
+        return super().get(key, default)
+
+    def getlist(self, key, default=None):
+        self.reads.add(key)
+        return super().getlist(key, default)
+
+    # Whatever goes through all the parameters depends on all of them.
+    def __iter__(self):
+        self.reads.add(EVERY_PARAMETER)
+        return super().__iter__()
+
+    def __len__(self):
+        self.reads.add(EVERY_PARAMETER)
+        return super().__len__()
+
+    def keys(self):
+        self.reads.add(EVERY_PARAMETER)
+        return super().keys()
+
+    def items(self):
+        self.reads.add(EVERY_PARAMETER)
+        return super().items()
+
+    def lists(self):
+        self.reads.add(EVERY_PARAMETER)
+        return super().lists()
+
+    def values(self):
+        self.reads.add(EVERY_PARAMETER)
+        return super().values()
+
+    def dict(self):
+        self.reads.add(EVERY_PARAMETER)
+        return super().dict()
+
+    def urlencode(self, safe=None):
+        self.reads.add(EVERY_PARAMETER)
+        return super().urlencode(safe)
+
+    def __copy__(self):
+        # A plain QueryDict (also for copy()): what is done with the copy is not recorded.
+        self.reads.add(EVERY_PARAMETER)
+        result = QueryDict(mutable=True, encoding=self.encoding)
+        for key, values in super().lists():
+            result.setlist(key, values)
+        return result
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()  # the values are strings
 
 
 class _Render:
@@ -80,6 +182,8 @@ class _Render:
         self.deps: set[tuple[str, object]] = set()
         self.expires: float | None = None
         self.on_serve: list[tuple[str, tuple]] = []
+        self.reads: set[str] = set()
+        self.do_not_store: str | None = None
 
 
 _current: contextvars.ContextVar[_Render | None] = contextvars.ContextVar("page_render", default=None)
@@ -110,8 +214,22 @@ def on_serve(function_path: str, *args) -> None:
         render.on_serve.append((function_path, args))
 
 
+def do_not_store(reason: str) -> None:
+    """The page being rendered must not be stored, e.g. it shows another page of comments than
+    the one the address asks for: stored, every such address would be an entry of its own."""
+    render = _current.get()
+    if render is not None:
+        render.do_not_store = reason
+
+
 def is_rendering_for_cache(request) -> bool:
-    return getattr(request, "_page_cache_render", False)
+    return getattr(request, "_page_cache_render", None) is not None
+
+
+def parameters_read(request) -> frozenset[str]:
+    """The query parameter names the page asked for while it rendered for the cache."""
+    render = getattr(request, "_page_cache_render", None)
+    return frozenset(render.reads) if render is not None else frozenset()
 
 
 def csrf_placeholder(request) -> dict:
@@ -159,6 +277,23 @@ def _candidate(request) -> bool:
     return url_name in CACHEABLE and _query_params(request, url_name) is not None
 
 
+def _reads_within_key(request, reads: set[str]) -> bool:
+    """Whether every parameter the page read is part of its key; if not, a warning names them."""
+    url_name = _url_name(request)
+    outside = reads - set(QUERY_KEYS.get(url_name, ()))
+    for name in sorted(outside):
+        if name == EVERY_PARAMETER:
+            logger.warning("page cache: %s went through every query parameter; the page is not stored", url_name)
+        else:
+            logger.warning(
+                "page cache: %s read the query parameter %r, which is not in its key (QUERY_KEYS); "
+                "the page is not stored",
+                url_name,
+                name,
+            )
+    return not outside
+
+
 def _call(function_path: str, request, args) -> None:
     module, _, name = function_path.rpartition(".")
     getattr(import_module(module), name)(request, *args)
@@ -181,11 +316,14 @@ class PageCacheMiddleware:
             return self._finish(request, self._response(entry), entry, "hit")
         render = _Render()
         token = _current.set(render)
-        request._page_cache_render = True
+        request._page_cache_render = render
+        original_get = request.GET
+        request.GET = RecordingQueryDict(original_get, render.reads)
         try:
             response = self.get_response(request)
         finally:
             _current.reset(token)
+            request.GET = original_get
         if not self._storable(request, response, render):
             if CSRF_MARKER.encode() in getattr(response, "content", b""):
                 self._fill_csrf(request, response)
@@ -216,6 +354,8 @@ class PageCacheMiddleware:
     @staticmethod
     def _storable(request, response, render) -> bool:
         if response.status_code != 200 or response.streaming or not render.deps:
+            return False
+        if render.do_not_store or not _reads_within_key(request, render.reads):
             return False
         if response.has_header("Set-Cookie") or response.cookies:
             return False

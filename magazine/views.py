@@ -19,8 +19,8 @@ from articles import search as site_search
 from articles import selectors
 from magazine import pagecache, services
 from magazine import selectors as archive_selectors
-from magazine.forms import SearchForm
-from magazine.models import CityEdition, Edition, SiteSettings
+from magazine.forms import ArchiveFilterForm, PageForm, SearchForm
+from magazine.models import Edition, SiteSettings
 
 
 def home(request):
@@ -129,23 +129,19 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
 
 
-def _year(value: str | None) -> int | None:
-    if not value:
-        return None
-    if not (value.isdigit() and len(value) == 4):
-        raise Http404("No such year in the archive.")
-    return int(value)
+EDITIONS_PER_PAGE = 24
 
 
 def edition_archive(request):
     """Every published print issue, newest first, filtered by city edition and year."""
     pagecache.depends_on(("editions", "all"))
-    city_slug = request.GET.get("city") or None
-    city = get_object_or_404(CityEdition, slug=city_slug) if city_slug else None
-    year = _year(request.GET.get("year"))
-    paginator = Paginator(archive_selectors.archive(city=city, year=year), 24)
+    form = ArchiveFilterForm(request.GET)
+    if not form.is_valid():
+        raise Http404(form.first_error())
+    city, year = form.cleaned_data["city"], form.cleaned_data["year"]
+    paginator = Paginator(archive_selectors.archive(city=city, year=year), EDITIONS_PER_PAGE)
     try:
-        page = paginator.page(request.GET.get("page") or 1)
+        page = paginator.page(form.cleaned_data["page"] or 1)
     except InvalidPage as exc:
         raise Http404("No such page of the archive.") from exc
     context = {
@@ -199,9 +195,13 @@ def edition_download(request, city: str, month: str):
 def search(request):
     """Site search: ranked results for the reader's words, filtered by region, topic and dates."""
     form = SearchForm(request.GET, nav=selectors.navigation())
-    query = site_search.parse_query(request.GET.get("q", ""))
+    valid = form.is_valid()
+    query = site_search.parse_query(form.cleaned_data.get("q", ""))
+    page_number = PageForm(request.GET).page_number()
+    if page_number is None:
+        raise Http404("No such page of search results.")
     page = None
-    if form.is_valid() and query:
+    if valid and query:
         data = form.cleaned_data
         results = site_search.search(
             query,
@@ -213,7 +213,7 @@ def search(request):
         )
         paginator = Paginator(results, getattr(settings, "SEARCH_RESULTS_PER_PAGE", settings.ARTICLES_PER_PAGE))
         try:
-            page = paginator.page(request.GET.get("page") or 1)
+            page = paginator.page(page_number)
         except InvalidPage as exc:
             raise Http404("No such page of search results.") from exc
     context = {
@@ -221,9 +221,10 @@ def search(request):
         "query": query,
         "page_obj": page,
         "hits": page.object_list if page else [],
-        "pager_query": urlencode([(k, v) for k, values in request.GET.lists() if k != "page" for v in values]),
+        # The pager keeps the search's own fields, as sent; nothing else.
+        "pager_query": urlencode([(name, v) for name in form.fields if name in form.data for v in form.data.getlist(name)]),
         "canonical_url": request.build_absolute_uri(reverse("search")),
-        "sort": form.cleaned_data.get("sort", "") if form.is_valid() else "",
+        "sort": form.cleaned_data.get("sort", "") if valid else "",
         "sorts": SearchForm.SORTS,
         "rank_window": site_search.RANK_WINDOW,
     }

@@ -3,7 +3,7 @@ from django.conf import settings
 
 from articles.models import Region, Topic
 from newsletter import selectors
-from newsletter.models import Subscriber
+from newsletter.models import Newsletter, Subscriber
 from newsletter.validators import clean_email_address
 
 SOURCES = {
@@ -28,6 +28,58 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
                 )
         return super()._check_values(value)
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """One choice posted as an id, held to the same rule as ``IdsChoiceField``: "²" or "٣"
+    (digits ``int()`` refuses or reads) and ids past every integer range are invalid choices."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= 18):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return super().to_python(text)
+
+
+class SignUpPageForm(forms.Form):
+    """``/newsletter/?list=<slug>``: the list the sign-up page starts with ticked."""
+
+    list = forms.ModelChoiceField(
+        queryset=Newsletter.objects.all(),
+        to_field_name="slug",
+        required=False,
+        error_messages={"invalid_choice": "There is no newsletter by that name."},
+    )
+
+
+class ListButtonForm(forms.Form):
+    """A preference-centre button: the one list it is for, or none for every list."""
+
+    newsletter = IdChoiceField(
+        queryset=Newsletter.objects.all(),
+        required=False,
+        error_messages={"invalid_choice": "That newsletter does not exist (any more). Nothing was changed."},
+    )
+
+
+class UnsubscribeForm(forms.Form):
+    """The POST to an unsubscribe link: the page's button, or a mail provider's one-click
+    unsubscribe (RFC 8058), which sends ``List-Unsubscribe=One-Click``."""
+
+    ONE_CLICK = "One-Click"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The field's name is fixed by RFC 8058, hyphen and all.
+        self.fields["List-Unsubscribe"] = forms.ChoiceField(choices=[(self.ONE_CLICK, self.ONE_CLICK)], required=False)
+
+    def is_one_click(self) -> bool:
+        """Any other value is the page's own button: the unsubscribe happens either way."""
+        return self.is_valid() and self.cleaned_data["List-Unsubscribe"] == self.ONE_CLICK
 
 
 class SignUpForm(forms.Form):

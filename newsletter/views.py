@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from magazine import ratelimit
 from newsletter import selectors, services, tokens
-from newsletter.forms import PreferencesForm, SignUpForm
+from newsletter.forms import ListButtonForm, PreferencesForm, SignUpForm, SignUpPageForm, UnsubscribeForm
 from newsletter.models import Newsletter, Subscriber
 
 LINK_PROBLEMS = {
@@ -80,9 +80,11 @@ def _private(response):
 @require_GET
 def signup_page(request):
     initial = {"source": "page"}
-    slug = request.GET.get("list")
-    if slug:
-        newsletter = get_object_or_404(Newsletter, slug=slug)
+    chosen = SignUpPageForm(request.GET)
+    if not chosen.is_valid():
+        raise Http404(" ".join(chosen.errors["list"]))
+    newsletter = chosen.cleaned_data["list"]
+    if newsletter:
         if newsletter.is_active:
             initial["newsletters"] = [newsletter.pk]
     else:
@@ -165,6 +167,10 @@ def preferences(request, token: str, subscriber: Subscriber):
     else:
         form = PreferencesForm.for_subscriber(subscriber)
         status = 200
+    return _preferences_page(request, token, subscriber, form, status=status)
+
+
+def _preferences_page(request, token: str, subscriber: Subscriber, form, *, status: int = 200):
     context = {
         "form": form,
         "subscriber": subscriber,
@@ -174,20 +180,21 @@ def preferences(request, token: str, subscriber: Subscriber):
     return _private(render(request, "newsletter/preferences.html", context, status=status))
 
 
-def _newsletter_from_post(request) -> Newsletter | None:
-    raw = request.POST.get("newsletter", "")
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise Http404("No such newsletter.")
-    return get_object_or_404(Newsletter, pk=int(raw))
+def _list_button_refused(request, token: str, subscriber: Subscriber, button: ListButtonForm):
+    """A list button naming no newsletter we have: the preference centre again, saying so."""
+    for error in button.errors["newsletter"]:
+        messages.error(request, error)
+    return _preferences_page(request, token, subscriber, PreferencesForm.for_subscriber(subscriber), status=404)
 
 
 @require_POST
 @ratelimit.limit_posts("newsletter-link")
 @signed_link(tokens.read_preferences_token)
 def preferences_unsubscribe(request, token: str, subscriber: Subscriber):
-    newsletter = _newsletter_from_post(request)
+    button = ListButtonForm(request.POST)
+    if not button.is_valid():
+        return _list_button_refused(request, token, subscriber, button)
+    newsletter = button.cleaned_data["newsletter"]
     services.subscriber_unsubscribe(subscriber=subscriber, newsletter=newsletter, source="preference page")
     if newsletter:
         messages.success(request, f"You will no longer get {newsletter.name}.")
@@ -200,7 +207,10 @@ def preferences_unsubscribe(request, token: str, subscriber: Subscriber):
 @ratelimit.limit_posts("newsletter-link")
 @signed_link(tokens.read_preferences_token)
 def preferences_resubscribe(request, token: str, subscriber: Subscriber):
-    newsletter = _newsletter_from_post(request)
+    button = ListButtonForm(request.POST)
+    if not button.is_valid():
+        return _list_button_refused(request, token, subscriber, button)
+    newsletter = button.cleaned_data["newsletter"]
     try:
         services.subscriber_resubscribe(subscriber=subscriber, newsletter=newsletter)
     except ValidationError as error:
@@ -245,12 +255,13 @@ def unsubscribe(request, token: str):
     preferences = reverse("newsletter:preferences", args=[tokens.preferences_token(subscriber)])
     context = {"newsletter": newsletter, "preferences_url": preferences, "email": subscriber.email}
     if request.method == "POST":
+        one_click = UnsubscribeForm(request.POST).is_one_click()
         services.subscriber_unsubscribe(
             subscriber=subscriber,
             newsletter=newsletter,
-            source="one-click" if request.POST.get("List-Unsubscribe") == "One-Click" else "unsubscribe page",
+            source="one-click" if one_click else "unsubscribe page",
         )
-        if request.POST.get("List-Unsubscribe") == "One-Click":
+        if one_click:
             return _private(HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8"))
         return _private(render(request, "newsletter/unsubscribed.html", context))
     return _private(render(request, "newsletter/unsubscribe.html", context))

@@ -214,3 +214,74 @@ def test_out_of_range_or_odd_list_ids_get_the_form_again_not_a_500(site, bad_id)
     for field in ("newsletters", "regions", "topics"):
         response = client.post(url, {field: [bad_id], "format": "html"})
         assert response.status_code == 400, field
+
+
+@pytest.mark.parametrize("year", ["²²²²", "0000", "٢٠٢٦x", "-2026", "99999", "2026.5", "9" * 5000])
+def test_a_year_that_is_no_year_is_a_404_not_a_500(site, year):
+    """Regression: ``str.isdigit()`` let "²²²²" through to ``int()``, which refused it, and
+    "0000" reached the database as year 0, out of a date's range: both answered 500."""
+    response = Client(raise_request_exception=False).get("/magazine/", {"year": year})
+    assert response.status_code == 404
+    assert "couldn" in response.content.decode()  # the site's own 404 page
+
+
+@pytest.mark.parametrize("year", ["٢٠٢٦", "２０２６", "2026"])
+def test_a_year_in_other_digits_is_read_as_that_year(site, year):
+    response = Client(raise_request_exception=False).get("/magazine/", {"year": year})
+    assert response.status_code == 200
+    assert response.context["year"] == 2026
+
+
+@pytest.mark.parametrize("view", ["newsletter:preferences_unsubscribe", "newsletter:preferences_resubscribe"])
+@pytest.mark.parametrize("value", ["²", "٣", "𝟗", "-1", "0", "9" * 30, "1.0", "x"])
+def test_a_list_button_naming_no_list_shows_the_preferences_again_not_a_500(site, view, value):
+    """Regression: a POST of newsletter=² to a valid preference-centre link answered 500
+    (``"²".isdigit()`` is true, ``int("²")`` raises)."""
+    from django.urls import reverse
+
+    from newsletter import tokens
+    from newsletter.models import Newsletter, Subscription
+    from newsletter.tests.factories import SubscriberFactory
+
+    weekly, _ = Newsletter.objects.get_or_create(slug="7-days-in-china", defaults={"name": "7 Days", "is_default": True})
+    subscriber = SubscriberFactory(lists=[weekly])
+    before = list(Subscription.objects.filter(subscriber=subscriber).values_list("newsletter_id", "state"))
+    response = Client(raise_request_exception=False).post(
+        reverse(view, args=[tokens.preferences_token(subscriber)]), {"newsletter": value}
+    )
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "That newsletter does not exist (any more). Nothing was changed." in html
+    assert "Your newsletter preferences" in html
+    assert list(Subscription.objects.filter(subscriber=subscriber).values_list("newsletter_id", "state")) == before
+
+
+ODD_NUMBERS = ["01", "+2", " 2", "2.0", "2e0", "١", "²", "𝟗", "0", "-1", "9" * 40, "1000000"]
+
+
+@pytest.mark.parametrize("value", ODD_NUMBERS)
+@pytest.mark.parametrize("where", ["comments_page", "p", "year", "archive page"])
+def test_odd_spellings_of_every_keyed_number_add_no_page_cache_entries(site, settings, monkeypatch, where, value):
+    """Every numeric parameter in a page-cache key: any spelling but the one cached is answered
+    (the page, or a 404) and stored nowhere."""
+    from django.urls import reverse
+
+    from articles.sitemaps import ArticleSitemap
+    from comments.tests.factories import CommentFactory
+
+    settings.COMMENTS_PER_PAGE = 1
+    monkeypatch.setattr(ArticleSitemap, "limit", 5)
+    CommentFactory.create_batch(2, article=site["article"])
+    url, name = {
+        "comments_page": (site["article"].get_absolute_url(), "comments_page"),
+        "p": (reverse("django.contrib.sitemaps.views.sitemap", kwargs={"section": "articles"}), "p"),
+        "year": ("/magazine/", "year"),
+        "archive page": ("/magazine/", "page"),
+    }[where]
+    client = Client(raise_request_exception=False)
+    client.get(url)
+    before = page_cache_entries()
+    response = client.get(url, {name: value})
+    assert response.status_code in (200, 404)
+    assert response.get("X-Page-Cache") is None
+    assert page_cache_entries() == before

@@ -451,3 +451,110 @@ def test_admin_sign_in_form(site, reader):
         _run(run)
 
     check()
+
+
+# --- Every numeric parameter of every public view.
+
+# Digits int() reads ("٣" is 3), digits it refuses although str.isdigit() accepts them ("²"),
+# numbers past every integer range, negatives, years a date cannot have, and number-like text.
+NUMBER_PAYLOADS = [
+    "²", "³", "¹", "²²²²", "٣", "੩", "𝟗", "１", "٢٠٢٦", "２０２６", "߂߀߂߆", "½", "Ⅻ", "∞",
+    "0", "00", "0000", "-0", "-1", "+1", "01", " 2 ", "1.0", "1.5", "1e3", "1_000", "0x10", "NaN", "inf",
+    "9" * 19, "9" * 30, "9" * 5000, "18446744073709551616", "-9223372036854775809", "2147483648",
+    "10000", "99999", "-2026", "0001",
+]
+OTHER_SCRIPT_DIGITS = "²³¹٠١٢٣۰۱۲੦੧੨੩०१२৩௩๓༣၃០᠓߂𝟎𝟗𝟘𝟡𝟬０１９"
+numeric = st.one_of(
+    st.sampled_from(NUMBER_PAYLOADS),
+    st.integers(min_value=-(10**40), max_value=10**40).map(str),
+    st.integers(min_value=-99_999, max_value=99_999).map(lambda n: f"{n:04d}"),  # years in and out of range
+    st.text(alphabet=st.characters(categories=["Nd", "No", "Nl"]), min_size=1, max_size=8),  # digits of every script
+    st.text(alphabet=st.sampled_from(OTHER_SCRIPT_DIGITS + "0123456789-+. "), min_size=1, max_size=8),
+    st.text(max_size=20),
+)
+
+
+def test_every_numeric_query_parameter_of_the_reader_pages(site, reader, settings):
+    """page, comments_page, year and p (sitemaps), alone or together, with the page cache on."""
+    settings.PAGE_CACHE_ENABLED = True
+    article = site["article"]
+    CommentFactory.create_batch(2, article=article)
+    pages = {
+        article.get_absolute_url(): ["comments_page"],
+        site["region"].get_absolute_url(): ["page"],
+        site["topic"].get_absolute_url(): ["page"],
+        reverse("articles:region_topic", args=["shanghai", "food"]): ["page"],
+        site["author"].get_absolute_url(): ["page"],
+        reverse("articles:tag", args=["dumplings"]): ["page"],
+        "/magazine/": ["year", "page"],
+        "/magazine/?city=shanghai": ["year", "page"],
+        "/search/?q=dumplings": ["page"],
+        "/search/": ["page"],
+        **{
+            reverse("django.contrib.sitemaps.views.sitemap", kwargs={"section": section}): ["p"]
+            for section in ("articles", "regions", "topics", "authors")
+        },
+        reverse("news_sitemap"): ["p"],
+    }
+
+    @HYPOTHESIS
+    @given(url=st.sampled_from(sorted(pages)), values=st.lists(numeric, min_size=1, max_size=3))
+    @example(url="/magazine/", values=["²²²²"])
+    @example(url="/magazine/", values=["0000"])
+    @example(url="/magazine/?city=shanghai", values=["٢٠٢٦", "𝟗"])
+    @example(url=article.get_absolute_url(), values=["੩"])
+    @example(url=reverse("django.contrib.sitemaps.views.sitemap", kwargs={"section": "articles"}), values=["9" * 5000])
+    def check(url, values):
+        names = pages[url]
+        params = {names[i % len(names)]: value for i, value in enumerate(values)}
+
+        def run():
+            response = reader.get(url, params)
+            assert_safe(response, repr((url, params)))
+            assert response.status_code in (200, 404), (url, params, response.status_code)
+
+        _run(run)
+
+    check()
+
+
+def test_every_numeric_post_field_of_the_reader_forms(site, reader):
+    """newsletter (the preference centre's list buttons), parent (a reply), and the ids of
+    lists, regions and topics in the sign-up and preference forms."""
+    article = site["article"]
+    parent = CommentFactory(article=article)
+    subscriber = SubscriberFactory(lists=[site["newsletter"]])
+    token = newsletter_tokens.preferences_token(subscriber)
+    forms = {
+        reverse("newsletter:preferences_unsubscribe", args=[token]): (["newsletter"], {}),
+        reverse("newsletter:preferences_resubscribe", args=[token]): (["newsletter"], {}),
+        reverse("newsletter:preferences", args=[token]): (["newsletters", "regions", "topics"], {"format": "html"}),
+        reverse("newsletter:subscribe"): (["newsletters"], {"email": "reader@example.org", "consent": "on"}),
+        reverse("comments:post", args=[article.pk]): (
+            ["parent"],
+            {"name": "Li Wei", "email": "li@example.org", "body": "A reply.", "website": ""},
+        ),
+    }
+
+    @HYPOTHESIS
+    @given(url=st.sampled_from(sorted(forms)), values=st.lists(numeric, min_size=1, max_size=3))
+    @example(url=reverse("newsletter:preferences_unsubscribe", args=[token]), values=["²"])
+    @example(url=reverse("newsletter:preferences_resubscribe", args=[token]), values=["²"])
+    @example(url=reverse("comments:post", args=[article.pk]), values=["٣"])
+    @example(url=reverse("comments:post", args=[article.pk]), values=[str(parent.pk)])
+    def check(url, values):
+        names, fixed = forms[url]
+        data = {**fixed, **{name: [] for name in names}}
+        for i, value in enumerate(values):
+            data[names[i % len(names)]].append(value)  # several values of one field: a list of ids
+        if url.startswith("/comments/"):
+            data["timestamp"] = spam.form_timestamp(article_id=article.pk)
+
+        def run():
+            response = reader.post(url, data)
+            assert_safe(response, repr((url, data)))
+            assert response.status_code in (200, 302, 400, 404), (url, data, response.status_code)
+
+        _run(run)
+
+    check()

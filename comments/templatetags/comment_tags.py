@@ -2,17 +2,17 @@ from django import template
 from django.contrib.messages import get_messages
 
 from comments import selectors
+from comments.forms import ThreadPageForm
 from comments.models import CommentPolicy
 from comments.views import SESSION_KEY, form_for
+from magazine import pagecache
 
 register = template.Library()
 
 
-def _page_number(request) -> int:
-    try:
-        return int(request.GET.get("comments_page", 1))
-    except (TypeError, ValueError):
-        return 1
+def _page_number(request) -> int | None:
+    """The page of comments the address asks for; None for a value that is no page number."""
+    return ThreadPageForm(request.GET).page_number()
 
 
 @register.inclusion_tag("comments/thread.html", takes_context=True)
@@ -33,7 +33,13 @@ def comment_thread(context, article):
             (notices if "comments" in message.tags.split() else others).append(message)
         for message in others:
             storage.add(message.level, message.message, message.extra_tags)
-    page = selectors.article_thread(article=article, page=_page_number(request) if request else 1, own_ids=own_ids)
+    asked = _page_number(request) if request is not None else 1
+    # A value that is no page number shows the first page, and one past the end the last: the
+    # article is what the reader came for.
+    page = selectors.article_thread(article=article, page=asked or 1, own_ids=own_ids)
+    if page.number != asked:
+        # Stored, every such address would be a cache entry of its own holding the same page.
+        pagecache.do_not_store("the comments page shown is not the one asked for")
     return {
         "article": article,
         "page": page,

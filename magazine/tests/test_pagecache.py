@@ -262,3 +262,38 @@ def test_approving_a_comment_re_renders_the_article_with_its_new_count(client, n
     assert {"sh_article", "sh_region", "food_topic"} <= changed  # cards show the count too
     assert not changed & {"bj_article", "bj_region", "news_topic"}
     assert "1 User Comment" in client.get(urls["sh_article"]).content.decode()
+
+
+def test_a_readers_second_page_of_comments_is_not_every_readers_page(settings):
+    """Regression: ?comments_page= was not part of the key, so one anonymous reader's page 2
+    of the discussion was stored for the article, and page 1 could not be reached again."""
+    from comments.tests.factories import CommentFactory
+
+    settings.COMMENTS_PER_PAGE = 2
+    article = ArticleFactory()
+    for n in range(3):
+        CommentFactory(article=article, body=f"Remark number {n}.")
+    url = article.get_absolute_url()
+    assert "Remark number 2." in Client().get(url, {"comments_page": "2"}).content.decode()
+    first = Client().get(url)
+    assert "Remark number 0." in first.content.decode()
+    assert "Remark number 2." not in first.content.decode()
+    again = Client().get(url, {"comments_page": "2"})
+    assert outcome(again) == "hit"
+    assert "Remark number 2." in again.content.decode()
+    assert "Remark number 0." not in again.content.decode()
+
+
+def test_each_page_of_a_long_sitemap_is_cached_apart(monkeypatch):
+    """Regression: Django's sitemap view reads ?p=, which was not part of the key, so the
+    first page asked for was every page of the section."""
+    from articles.sitemaps import ArticleSitemap
+
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)
+    newest, *_, oldest = ArticleFactory.create_batch(3)
+    url = reverse("django.contrib.sitemaps.views.sitemap", kwargs={"section": "articles"})
+    assert oldest.slug in Client().get(url, {"p": "2"}).content.decode()
+    first = Client().get(url)
+    assert newest.slug in first.content.decode()
+    assert oldest.slug not in first.content.decode()
+    assert outcome(Client().get(url, {"p": "2"})) == "hit"
