@@ -33,22 +33,22 @@ def _run_commands(*args: str, **env: str) -> dict[str, str]:
     assert result.returncode == 0, result.stderr
     found = {}
     for line in result.stdout.splitlines():
-        for command in ("runserver", "db_worker"):
+        for command in ("runserver", "worker"):
             if f"manage.py {command}" in line:
                 match = re.search(r"\bSITE_URL='?([^'\s]+)'?", line)
                 found[command] = match.group(1) if match else None
-    assert set(found) == {"runserver", "db_worker"}, result.stdout
+    assert set(found) == {"runserver", "worker"}, result.stdout
     return found
 
 
 def test_make_run_on_another_port_sends_links_to_that_port():
-    assert _run_commands("PORT=8101") == {"runserver": "http://127.0.0.1:8101", "db_worker": "http://127.0.0.1:8101"}
+    assert _run_commands("PORT=8101") == {"runserver": "http://127.0.0.1:8101", "worker": "http://127.0.0.1:8101"}
 
 
 def test_make_run_on_another_host_sends_links_to_that_host():
-    assert _run_commands("HOST=localhost", "PORT=8102")["db_worker"] == "http://localhost:8102"
+    assert _run_commands("HOST=localhost", "PORT=8102")["worker"] == "http://localhost:8102"
 
 
 def test_make_run_keeps_a_site_url_given_on_the_command_line_or_in_the_environment():
-    assert _run_commands("PORT=8101", "SITE_URL=http://mag.test:8101")["db_worker"] == "http://mag.test:8101"
-    assert _run_commands("PORT=8101", SITE_URL="http://mag.test:9000")["db_worker"] == "http://mag.test:9000"
+    assert _run_commands("PORT=8101", "SITE_URL=http://mag.test:8101")["worker"] == "http://mag.test:8101"
+    assert _run_commands("PORT=8101", SITE_URL="http://mag.test:9000")["worker"] == "http://mag.test:9000"

@@ -88,7 +88,7 @@ def test_wechat_qr_code_is_an_svg_of_the_configured_account(client, settings):
 def test_health_check_reports_database_and_cache(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "tasks": "ok"}
 
 
 def test_feeds_carry_each_articles_approved_comment_count(client, content):
