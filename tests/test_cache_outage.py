@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from comments.tests.helpers import form_data, post_url
 from magazine import ratelimit
 from magazine.tests.factories import EditionFactory
 from newsletter.models import Newsletter, Subscriber
+from tests import tools
 from tests.test_scale_out import (
     PUBLIC_HOST,
     ROOT,
@@ -55,9 +55,13 @@ pytestmark = [
         not (_on_postgres and os.environ.get("REDIS_URL")),
         reason="cache outages run only in the PostgreSQL/Redis pass: set DATABASE_URL=postgres://... and REDIS_URL",
     ),
-    pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server on the PATH to start its own"),
     pytest.mark.django_db,
 ]
+
+
+@pytest.fixture(autouse=True)
+def _redis_server_installed():
+    tools.need("redis-server", "apt-get install redis-server")
 
 STAFF_PASSWORD = "outage-editor-password-1"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/140.0"

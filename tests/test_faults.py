@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests import tools
 
 ROOT = Path(__file__).resolve().parent.parent
 _postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
@@ -46,8 +45,9 @@ def _figure(output: str, label: str) -> int:
     return int(match.group(1).replace(",", ""))
 
 
-@pytest.mark.skipif(bool(os.environ.get("REDIS_URL")) and not shutil.which("redis-server"), reason="RQ pass needs redis-server")
 def test_killed_workers_lose_no_mail_and_duplicate_only_at_the_kill_window():
+    if os.environ.get("REDIS_URL"):
+        tools.need("redis-server", "apt-get install redis-server")  # bench/faults starts its own for RQ
     args = ["--mails", "300", "--kills", "4", "--prepare-kills", "1", "--batch-size", "25", "--prepare-chunk", "10"]
     if not _postgres:
         args += ["--lock-seconds", "1.5"]

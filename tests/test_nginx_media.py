@@ -3,7 +3,6 @@ else as downloads with a fixed type and nosniff. Skipped where nginx is not inst
 (`apt-get install nginx`)."""
 
 import re
-import shutil
 import socket
 import subprocess
 import time
@@ -14,11 +13,15 @@ import pytest
 
 from articles.tests.factories import image_bytes
 from magazine.tests.factories import pdf_bytes
+from tests import tools
 
 ROOT = Path(__file__).resolve().parents[1]
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+NGINX = tools.find("nginx")
 
-pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed: `apt-get install nginx` to run this test")
+
+@pytest.fixture(autouse=True)
+def _nginx():
+    tools.need("nginx", "apt-get install nginx")
 
 
 def readme_media_block() -> str:

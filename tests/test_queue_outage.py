@@ -8,7 +8,6 @@ the outage. The promise is on disk with the comment; the sweep that every worker
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -22,10 +21,10 @@ from comments.models import Comment
 from comments.tests.helpers import form_data
 from magazine import outbox, workers
 from magazine.models import OutboxTask
+from tests import tools
 
 pytestmark = [
     pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="RQ runs only in the Redis pass: set REDIS_URL"),
-    pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server on PATH"),
     pytest.mark.django_db,
 ]
 
@@ -38,6 +37,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def own_redis():
+    tools.need("redis-server", "apt-get install redis-server")
     port = _free_port()
     process = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
