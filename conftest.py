@@ -16,7 +16,12 @@ def _media_root(settings):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from django.contrib.contenttypes.models import ContentType
+
     cache.clear()
+    # A transactional test that flushed the database may have had the content types made again
+    # under new ids (post_migrate); ids cached in this process would then point at nothing.
+    ContentType.objects.clear_cache()
     yield
     cache.clear()
 

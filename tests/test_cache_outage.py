@@ -408,7 +408,7 @@ def test_a_production_server_rides_out_a_redis_outage_and_uses_redis_again_after
         assert (status, json.loads(body)["counted"]) == (200, True)
         _sign_in(server, editor.username)  # a new sign-in during the outage
         status, _, body = read(server.base + "/healthz")
-        assert (status, json.loads(body)) == (503, {"status": "error", "database": "ok", "cache": "error: ConnectionError"})
+        assert (status, json.loads(body)) == (503, {"status": "error", "database": "ok", "cache": "error: ConnectionError", "tasks": "ok"})
         log = server.log_path.read_text()
         assert log.count(DOWN) == 1, log
         assert f"WARNING magazine.cache Redis cache at {own_redis.url} is not answering (ConnectionError" in log
