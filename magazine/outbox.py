@@ -43,6 +43,9 @@ logger = logging.getLogger(__name__)
 
 _claim: contextvars.ContextVar[tuple[int, str] | None] = contextvars.ContextVar("outbox_claim", default=None)
 _queue_down_since: float | None = None
+_queue_failed_at: float | None = None
+# After the queue failed, promises are not rung for this long (the sweep runs them meanwhile).
+QUEUE_RETRY_SECONDS = 5.0
 
 
 def lease() -> timedelta:
@@ -89,7 +92,9 @@ def promise(work, *args, key: str = "", run_after: datetime | None = None) -> Ou
 def ring(pk: int, when: datetime | None = None) -> bool:
     """Ask the task queue to run row ``pk`` (at ``when``). False when the queue did not take it:
     the row stays on disk and a worker's sweeper runs it."""
-    global _queue_down_since
+    global _queue_down_since, _queue_failed_at
+    if _queue_failed_at is not None and time.monotonic() - _queue_failed_at < QUEUE_RETRY_SECONDS:
+        return False  # the queue failed a moment ago: leave the row to the sweep rather than wait again
     try:
         runner = run_outbox_task
         if when is not None and when > timezone.now() + timedelta(seconds=1):
@@ -98,16 +103,18 @@ def ring(pk: int, when: datetime | None = None) -> bool:
             runner = runner.using(run_after=when)
         runner.enqueue(pk)
     except Exception as error:  # noqa: BLE001 — the queue is an accelerator; the row is the promise
+        _queue_failed_at = time.monotonic()
         if _queue_down_since is None:
             logger.warning(
-                "Task queue is not answering (%s: %s); promised work is kept in the outbox and run by the workers' sweep",
+                "Task queue unavailable (%s: %s); promised work waits in the outbox for the workers' sweep",
                 type(error).__name__,
                 error,
             )
-            _queue_down_since = time.monotonic()
+            _queue_down_since = _queue_failed_at
         return False
+    _queue_failed_at = None
     if _queue_down_since is not None:
-        logger.warning("Task queue answers again after %.0f s", time.monotonic() - _queue_down_since)
+        logger.warning("Task queue takes work again after %.0f s", time.monotonic() - _queue_down_since)
         _queue_down_since = None
     return True
 

@@ -155,7 +155,10 @@ if REDIS_URL:
         "sessions": {**_redis_cache, "OPTIONS": {**_redis_cache["OPTIONS"], "FORGET_LOST_WRITES": True}},
     }
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
-    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    # Short timeouts for queueing from a request: a Redis that hangs must not hold the reader
+    # (the work is in the outbox anyway); the worker raises the read timeout for its blocking pops.
+    _rq_url = REDIS_URL + ("&" if "?" in REDIS_URL else "?") + "socket_connect_timeout=1&socket_timeout=2"
+    RQ_QUEUES = {"default": {"URL": _rq_url}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     # Every app server knows every signed-in user (the database), and a Redis restart signs no one out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -34,8 +35,10 @@ from articles.tests.factories import ArticleFactory, AuthorFactory, RegionFactor
 from comments.models import Comment
 from comments.tests.helpers import form_data, post_url
 from magazine import ratelimit
+from magazine.models import OutboxTask
 from magazine.tests.factories import EditionFactory
 from newsletter.models import Newsletter, Subscriber
+from newsletter.tests.factories import NewsletterFactory
 from tests import tools
 from tests.test_scale_out import (
     PUBLIC_HOST,
@@ -374,6 +377,7 @@ def _sign_in(server: AppServer, username: str):
 def test_a_production_server_rides_out_a_redis_outage_and_uses_redis_again_after(
     own_redis, content, static_root, tmp_path, settings
 ):
+    newsletter = NewsletterFactory(name="Outage weekly", slug="outage-weekly")
     editor = UserFactory(username="outage-night-editor")
     hasher = PBKDF2PasswordHasher()  # the servers' hashers do not include the tests' MD5
     editor.password = hasher.encode(STAFF_PASSWORD, hasher.salt(), iterations=1000)
@@ -383,6 +387,7 @@ def test_a_production_server_rides_out_a_redis_outage_and_uses_redis_again_after
         DATABASE_URL=_database_url(), CONN_MAX_AGE="0", REDIS_URL=own_redis.url, PAGE_CACHE_ENABLED="1",
         DEBUG="0", HTTPS="0", SECRET_KEY=SECRET, ALLOWED_HOSTS=f"{PUBLIC_HOST},127.0.0.1",
         STATIC_ROOT=str(static_root), MEDIA_ROOT=str(settings.MEDIA_ROOT), LOG_LEVEL="INFO",
+        COMMENTS_MIN_SUBMIT_SECONDS="0",
     )
     server = AppServer("outage", env, tmp_path)
     try:
@@ -399,13 +404,27 @@ def test_a_production_server_rides_out_a_redis_outage_and_uses_redis_again_after
                 status, _, _ = read(server.base + url, opener=reader, timeout=10)
                 assert status == 200, url
             assert read(server.base + "/admin/", opener=staff)[0] == 200, "staff stay signed in"
-        # Public POSTs that queue no task (comments and sign-ups queue mail: tested in-process above).
+        # Public POSTs: a share, a comment and a sign-up. The RQ queue is down with Redis: the
+        # comment's receipt and the confirmation mail wait as promised rows for a worker's sweep.
         status, _, page = read(server.base + content["article"].get_absolute_url(), opener=reader)
         status, _, body = read(
             server.base + reverse("articles:share", args=[content["article"].pk]), opener=reader,
             data={"network": "weibo", "csrfmiddlewaretoken": _csrf_token(page)},
         )
         assert (status, json.loads(body)["counted"]) == (200, True)
+        timestamp = re.search(r'name="timestamp" value="([^"]+)"', page).group(1)
+        status, _, _ = read(
+            server.base + reverse("comments:post", args=[content["article"].pk]), opener=reader,
+            data={"name": "Night reader", "email": "night@example.org", "body": "Still reading in the outage.",
+                  "timestamp": timestamp, "website": "", "parent": "", "csrfmiddlewaretoken": _csrf_token(page)},
+        )
+        assert status in (200, 302), "comment accepted"
+        status, headers, _ = read(
+            server.base + reverse("newsletter:subscribe"), opener=reader,
+            data={"email": "late@example.org", "newsletters": str(newsletter.pk), "consent": "on",
+                  "csrfmiddlewaretoken": _csrf_token(page)},
+        )
+        assert (status, headers.get("Location")) == (302, reverse("newsletter:check_inbox")), "sign-up accepted"
         _sign_in(server, editor.username)  # a new sign-in during the outage
         status, _, body = read(server.base + "/healthz")
         assert (status, json.loads(body)) == (503, {"status": "error", "database": "ok", "cache": "error: ConnectionError", "tasks": "ok"})
@@ -425,3 +444,9 @@ def test_a_production_server_rides_out_a_redis_outage_and_uses_redis_again_after
     finally:
         server.stop()
     assert Article.objects.get(pk=content["article"].pk).share_count == 1
+    comment = Comment.objects.get(email="night@example.org")
+    subscriber = Subscriber.objects.get(email="late@example.org")
+    promised = {(row.task_path, tuple(row.args)) for row in OutboxTask.objects.filter(state=OutboxTask.State.PENDING)}
+    assert ("comments.tasks.send_comment_confirmation", (comment.pk,)) in promised
+    assert ("newsletter.tasks.send_confirmation", (subscriber.pk,)) in promised
+    assert "Task queue unavailable" in server.log_path.read_text()

@@ -71,7 +71,9 @@ def rq_backend(settings, own_redis):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.COMMENTS_MIN_SUBMIT_SECONDS = 0
-    return port, stop
+    outbox._queue_failed_at = outbox._queue_down_since = None
+    yield port, stop
+    outbox._queue_failed_at = outbox._queue_down_since = None  # this process's memory of the outage
 
 
 def test_with_the_queue_down_a_comment_is_accepted_and_its_receipt_is_sent_by_the_sweep(
@@ -87,7 +89,7 @@ def test_with_the_queue_down_a_comment_is_accepted_and_its_receipt_is_sent_by_th
     promised = OutboxTask.objects.get(task_path="comments.tasks.send_comment_confirmation")
     assert promised.args == [comment.pk] and promised.state == OutboxTask.State.PENDING
     assert mail.outbox == []
-    assert "Task queue is not answering" in caplog.text
+    assert "Task queue unavailable" in caplog.text
     # A worker's sweep takes it up (the queue is still down).
     assert outbox.sweep(grace_seconds=0) == 1
     promised.refresh_from_db()
@@ -115,3 +117,41 @@ def test_with_the_queue_up_the_promise_is_rung_through_rq_and_run_by_an_rq_worke
     assert promised.state == OutboxTask.State.DONE
     assert [m.to for m in mail.outbox] == [["reader@example.org"]]
     assert workers.sweep_once("after") == 0
+
+
+def test_after_a_failure_the_queue_is_left_alone_for_a_moment_then_used_again(rq_backend, monkeypatch):
+    import django_rq
+
+    from newsletter import services
+    from newsletter.tests.factories import NewsletterFactory
+
+    port, stop_redis = rq_backend
+    weekly = NewsletterFactory()
+    stop_redis()
+    first = services.subscriber_sign_up(email="one@example.org", newsletters=[weekly], source="test")
+    row = OutboxTask.objects.get(args=[first.pk])
+    assert outbox.ring(row.pk) is False  # refused: the port is closed
+    clock = [outbox._queue_failed_at]
+    monkeypatch.setattr(outbox.time, "monotonic", lambda: clock[0])
+    assert outbox.ring(row.pk) is False  # not even tried within QUEUE_RETRY_SECONDS
+    # Redis is back (a new server on the same port) and the pause is over: rings go through again.
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.time() < deadline
+                time.sleep(0.05)
+        clock[0] += outbox.QUEUE_RETRY_SECONDS + 1
+        assert outbox.ring(row.pk) is True
+        assert django_rq.get_queue("default").count == 1
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
