@@ -18,6 +18,13 @@ def _newsletter_seed_data(db):
 
     group, made = Group.objects.get_or_create(name="Newsletter manager")
     if made:
+        if not Permission.objects.filter(content_type__app_label="newsletter").exists():
+            # The flush took the permissions too (and post_migrate did not run): make them again.
+            from django.apps import apps
+            from django.contrib.auth.management import create_permissions
+
+            for app_config in apps.get_app_configs():
+                create_permissions(app_config, verbosity=0)
         for app_label, codename in _seed.MANAGER_PERMISSIONS + _lift.MANAGER_PERMISSIONS:
             group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     Newsletter.objects.get_or_create(
