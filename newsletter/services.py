@@ -123,8 +123,8 @@ def subscription_confirm(*, subscriber: Subscriber, now: datetime | None = None)
     with transaction.atomic():
         subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
         pending = subscriber.subscriptions.filter(state=Subscription.State.PENDING)
-        if subscriber.state == Subscriber.State.COMPLAINED:
-            return False
+        if subscriber.is_suppressed:
+            return False  # bounced or complained: only staff lift that (subscriber_suppression_lift)
         if subscriber.state != Subscriber.State.PENDING and not pending.exists():
             return False
         lists = list(pending.values_list("newsletter__slug", flat=True))
@@ -236,10 +236,18 @@ def subscriber_unsubscribe_by_token(*, token: str, source: str, now=None) -> Sub
 
 
 def subscriber_resubscribe(*, subscriber: Subscriber, newsletter: Newsletter | None = None, now=None) -> Subscriber:
-    """Undo an unsubscribe from the preference page (the signed link proves the mailbox)."""
+    """Undo an unsubscribe from the preference page (the signed link proves the mailbox).
+    A suppressed address (bounced, complained) stays suppressed: staff lift that."""
     now = now or timezone.now()
     with transaction.atomic():
         subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        if subscriber.is_suppressed:
+            raise ValidationError(
+                "We stopped mailing this address because our mail to it bounced or was reported as spam, "
+                "so it cannot be switched back on from here. Write to us (reply to any of our mails) and "
+                "we will check the address and start again.",
+                code="suppressed",
+            )
         if newsletter is not None:
             if not newsletter.is_active:
                 raise ValidationError("That newsletter is closed.", code="closed")

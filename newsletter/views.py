@@ -143,7 +143,7 @@ def confirm(request, token: str, subscriber: Subscriber):
     pending = subscriber.state == Subscriber.State.PENDING or any(
         s.state == s.State.PENDING for s in subscriber.subscriptions.all()
     )
-    if not pending or subscriber.state == Subscriber.State.COMPLAINED:
+    if not pending or subscriber.is_suppressed:
         return _private(render(request, "newsletter/already_confirmed.html", {"preferences_url": preferences}))
     lists = [s.newsletter for s in subscriber.subscriptions.all() if s.state == s.State.PENDING]
     return _private(render(request, "newsletter/confirm.html", {"email": subscriber.email, "lists": lists}))

@@ -256,3 +256,24 @@ def test_csv_import_leaves_a_suppressed_address_as_it_is(client, manager, weekly
     assert snapshot(bounced) == before
     assert [m.to for m in mail.outbox] == [["new@example.org"]]
     assert bounced.events.get(kind=SubscriberEvent.Kind.IMPORTED).detail["suppressed"] == "bounced"
+
+
+@pytest.mark.parametrize("state", ["bounced", "complained"])
+def test_old_mail_links_do_not_lift_a_suppression(client, weekly, state, mail_settings):
+    from newsletter import tokens
+
+    subscriber = SubscriberFactory(email="gone@example.org", lists=[weekly])
+    services.subscriber_suppress(email="gone@example.org", state=state, reason="550 mailbox unavailable")
+    token = tokens.preferences_token(subscriber)
+    preferences = reverse("newsletter:preferences", args=[token])
+    response = client.post(
+        reverse("newsletter:preferences_resubscribe", args=[token]),
+        {"newsletter": weekly.pk},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == preferences
+    assert "cannot be switched back on from here" in response.content.decode()
+    client.post(reverse("newsletter:confirm", args=[tokens.confirm_token(subscriber)]))
+    subscriber.refresh_from_db()
+    assert subscriber.state == state
+    assert mail.outbox == []
