@@ -31,7 +31,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,32 +39,15 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import support  # bench/support.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def _wait_for_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"Nothing answers on 127.0.0.1:{port}.")
 
 
-def _postgres(url: str, statement: str) -> None:
-    import psycopg
-
-    maintenance = urlsplit(url)._replace(path="/postgres").geturl()
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(statement)
 
 
 class Sink:
@@ -144,27 +126,27 @@ def main(argv=None) -> int:
     postgres = database_url.startswith(("postgres://", "postgresql://"))
     if postgres:
         database_url = urlsplit(database_url)._replace(path=f"/{options.database_name}").geturl()
-        _postgres(database_url, f'DROP DATABASE IF EXISTS "{options.database_name}"')
-        _postgres(database_url, f'CREATE DATABASE "{options.database_name}"')
+        support.postgres(database_url, f'DROP DATABASE IF EXISTS "{options.database_name}"')
+        support.postgres(database_url, f'CREATE DATABASE "{options.database_name}"')
     else:
         database_url = f"sqlite:///{workdir}/faults.sqlite3"
 
     redis_process = None
     redis_url = ""
     if os.environ.get("REDIS_URL"):
-        redis_port = _free_port()
+        redis_port = support.free_port()
         redis_process = subprocess.Popen(
             ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait_for_port(redis_port)
+        support.wait_for_port(redis_port)
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
 
     from aiosmtpd.controller import Controller
 
     sink = Sink()
-    smtp_port = _free_port()
+    smtp_port = support.free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
     controller.start()
 
@@ -206,7 +188,7 @@ def main(argv=None) -> int:
 
         connections.close_all()
         if postgres:
-            _postgres(database_url, f'DROP DATABASE IF EXISTS "{options.database_name}"')
+            support.postgres(database_url, f'DROP DATABASE IF EXISTS "{options.database_name}"')
         shutil.rmtree(workdir, ignore_errors=True)
 
 

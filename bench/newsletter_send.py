@@ -26,7 +26,6 @@ import argparse
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,33 +33,16 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import support  # bench/support.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "magazine_bench_newsletter"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def _wait_for_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"The SMTP sink did not start on 127.0.0.1:{port}.")
 
 
-def _postgres(url: str, statement: str) -> None:
-    import psycopg
-
-    maintenance = urlsplit(url)._replace(path="/postgres").geturl()
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(statement)
 
 
 def _rss_mb() -> float:
@@ -79,12 +61,12 @@ def main() -> int:
     postgres = database_url.startswith(("postgres://", "postgresql://"))
     if postgres:
         database_url = urlsplit(database_url)._replace(path=f"/{BENCH_DATABASE}").geturl()
-        _postgres(database_url, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"')
-        _postgres(database_url, f'CREATE DATABASE "{BENCH_DATABASE}"')
+        support.postgres(database_url, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"')
+        support.postgres(database_url, f'CREATE DATABASE "{BENCH_DATABASE}"')
     else:
         database_url = f"sqlite:///{workdir}/bench.sqlite3"
 
-    port = _free_port()
+    port = support.free_port()
     sink = subprocess.Popen(
         [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"],
         stdout=subprocess.DEVNULL,
@@ -107,7 +89,7 @@ def main() -> int:
     )
     sys.path.insert(0, str(ROOT))
     try:
-        _wait_for_port(port)
+        support.wait_for_port(port)
         return _run(options)
     finally:
         sink.terminate()
@@ -116,7 +98,7 @@ def main() -> int:
 
         connections.close_all()
         if postgres:
-            _postgres(database_url, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"')
+            support.postgres(database_url, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"')
         shutil.rmtree(workdir, ignore_errors=True)
 
 
