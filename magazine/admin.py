@@ -96,7 +96,9 @@ class EditionAdmin(admin.ModelAdmin):
 class OutboxTaskAdmin(admin.ModelAdmin):
     """Promised background work (mails, sends, renditions): what is waiting, what failed and why."""
 
-    list_display = ["task_path", "args", "state", "attempts", "run_after", "finished_at", "last_error"]
+    list_display = ["work", "progress", "error_summary"]
+    readonly_fields = ["task_path", "args", "key", "state", "attempts", "run_after", "claimed_by", "lease_until",
+                       "created_at", "started_at", "finished_at", "last_error"]
     list_filter = ["state", "task_path"]
     search_fields = ["task_path", "key", "last_error"]
     date_hierarchy = "created_at"
@@ -110,12 +112,13 @@ class OutboxTaskAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected failed tasks", permissions=["view"])
     def retry_failed(self, request, queryset):
-        count = outbox.retry(ids=list(queryset.values_list("pk", flat=True)))
-        skipped = queryset.count() - count
+        ids = list(queryset.values_list("pk", flat=True))
+        count = outbox.retry(ids=ids)
+        skipped = len(ids) - count
         self.message_user(
             request,
             ngettext("%d failed task queued again.", "%d failed tasks queued again.", count) % count
-            + (f" {skipped} selected were not failed and were left as they are." if skipped else ""),
+            + (f" {skipped} of the selected had not failed and were left as they are." if skipped else ""),
             messages.SUCCESS if count else messages.WARNING,
         )
 

@@ -162,6 +162,24 @@ class OutboxTask(models.Model):
     def __str__(self):
         return f"{self.task_path}{tuple(self.args)}"
 
+    @property
+    def work(self) -> str:
+        """The task's own name and its arguments, e.g. ``send_confirmation(42)``."""
+        return f"{self.task_path.rsplit('.', 1)[-1]}({', '.join(map(str, self.args))})"
+
+    @property
+    def progress(self) -> str:
+        """State, attempts and the next time, in a few words for the admin list."""
+        tries = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
+        if self.state == self.State.PENDING:
+            when = timezone.localtime(self.run_after).strftime("%d %b %H:%M:%S")
+            return f"Pending ({tries}), due {when}"
+        return f"{self.get_state_display()} ({tries})"
+
+    @property
+    def error_summary(self) -> str:
+        return self.last_error if len(self.last_error) <= 80 else self.last_error[:79] + "…"
+
 
 class WorkerHeartbeat(models.Model):
     """A running task worker, seen every sweep: tells the health check and the sweep who is alive."""

@@ -90,11 +90,12 @@ def test_refused_smtp_is_retried_with_backoff_then_failed_and_staff_can_retry(
     smtp_refused.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            reverse("admin:magazine_outboxtask_changelist"),
+            reverse("admin:magazine_outboxtask_changelist") + "?state__exact=failed",
             {"action": "retry_failed", "_selected_action": [promised.pk]},
             follow=True,
         )
     assert "1 failed task queued again." in response.content.decode()
+    assert "had not failed" not in response.content.decode()
     promised.refresh_from_db()
     assert promised.state == OutboxTask.State.DONE
     assert [m.to for m in mail.outbox] == [["reader@example.org"]]
@@ -207,3 +208,18 @@ def test_healthz_says_when_promised_work_waits_for_a_worker_and_when_it_failed(c
     assert "no worker seen lately" in response.json()["tasks"]
     OutboxTask.objects.update(state=OutboxTask.State.FAILED)
     assert "failed for good" in client.get("/healthz").json()["tasks"]
+
+
+def test_retrying_from_the_admin_says_which_selected_tasks_had_not_failed(admin_client):
+    failed = OutboxTask.objects.create(task_path="magazine.workers.forget_old_workers", state=OutboxTask.State.FAILED)
+    done = OutboxTask.objects.create(task_path="x.y", state=OutboxTask.State.DONE, finished_at=timezone.now())
+    response = admin_client.post(
+        reverse("admin:magazine_outboxtask_changelist"),
+        {"action": "retry_failed", "_selected_action": [failed.pk, done.pk]},
+        follow=True,
+    )
+    assert "1 failed task queued again. 1 of the selected had not failed and were left as they are." in (
+        response.content.decode()
+    )
+    failed.refresh_from_db()
+    assert (failed.state, failed.attempts) == (OutboxTask.State.PENDING, 0)
