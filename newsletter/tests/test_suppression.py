@@ -266,6 +266,8 @@ def test_old_mail_links_do_not_lift_a_suppression(client, weekly, state, mail_se
     services.subscriber_suppress(email="gone@example.org", state=state, reason="550 mailbox unavailable")
     token = tokens.preferences_token(subscriber)
     preferences = reverse("newsletter:preferences", args=[token])
+    page = client.get(preferences).content.decode()
+    assert "We stopped mailing this address" in page and "Resubscribe" not in page
     response = client.post(
         reverse("newsletter:preferences_resubscribe", args=[token]),
         {"newsletter": weekly.pk},
