@@ -26,8 +26,8 @@ What one run does:
    p50/p95/p99 latency and each figure as a ratio of the floor.
 
 DATABASE_URL and REDIS_URL are passed to the servers: with REDIS_URL the page cache, the
-site's caches and the session cache live in Redis (sessions themselves are database rows) (under a key prefix of this run's own, deleted at the
-end). The in-process query counts always use the local-memory cache. Nothing here asserts a
+site's caches and the session cache live in Redis, under a key prefix of this run's own,
+deleted at the end (sessions themselves are database rows). The in-process query counts always use the local-memory cache. Nothing here asserts a
 time: it prints figures.
 
 Options: --articles N, --duration S (per case), --warmup S, --connections N, --workers N,
