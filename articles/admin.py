@@ -7,16 +7,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from articles import permissions, services
+from articles import emails, permissions, selectors, services
 from articles.admin_revisions import ArticleRevisionsAdmin
 from articles.models import (
     Article,
     ArticleAuthor,
+    ArticleNote,
     ArticleRedirect,
     Author,
     Image,
@@ -169,6 +173,38 @@ class ReadMoreInline(admin.TabularInline):
     verbose_name_plural = "read more links (hand-picked, in order)"
 
 
+class ArticleNoteInline(admin.TabularInline):
+    """Newsroom notes: staff add internal ones here; "sent back" ones come from the send-back page.
+
+    Notes are kept as written (no editing or deleting) and never reach a reader's page.
+    """
+
+    model = ArticleNote
+    extra = 0
+    can_delete = False
+    fields = ["kind", "text", "created_by", "created_at"]
+    readonly_fields = ["kind", "created_by", "created_at"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 70})}}
+    verbose_name = "newsroom note"
+    verbose_name_plural = "newsroom notes (never shown to readers)"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (obj is None or permissions.can_edit_article(request.user, obj))
+
+
+class SendBackForm(forms.Form):
+    note = forms.CharField(
+        label="Note to the writer",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 70}),
+        help_text="What should change before the story can run. The writer reads it in their mail and on the article's page.",
+        error_messages={"required": "Say what the writer should change: the note is what they will read."},
+    )
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The article form; which statuses are offered, and what a save may change, depend on the user.
 
@@ -261,7 +297,7 @@ class ArticleAdmin(ArticleRevisionsAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["region", "topic", "hero_image"]
-    inlines = [BylineInline, ReadMoreInline]
+    inlines = [BylineInline, ReadMoreInline, ArticleNoteInline]
     actions = ["publish_selected", "unpublish_selected", "feature_selected", "unfeature_selected", "submit_for_review"]
     readonly_fields = ["created_by", "created_at", "updated_at", "preview_link"]
     list_per_page = 50
@@ -310,6 +346,86 @@ class ArticleAdmin(ArticleRevisionsAdmin):
 
     def save_model(self, request, obj, form, change):
         services.article_save(article=obj, by=request.user, previous=getattr(form, "previous", None))
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ArticleNote:
+            return super().save_formset(request, form, formset, change)
+        # New notes only (the inline edits and deletes none), each through the service.
+        formset.new_objects = [
+            services.article_note_add(article=form.instance, by=request.user, text=note_form.cleaned_data["text"])
+            for note_form in formset.extra_forms
+            if note_form.has_changed() and note_form.cleaned_data.get("text")
+        ]
+        formset.changed_objects, formset.deleted_objects = [], []
+        return formset.new_objects
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._say_when_scheduled(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._say_when_scheduled(request, obj)
+        return super().response_change(request, obj)
+
+    def _say_when_scheduled(self, request, obj):
+        if obj.is_scheduled:
+            self.message_user(request, f"Scheduled for {emails.when_display(obj.published_at)}.", messages.INFO)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {})}
+        if permissions.can_publish(request.user):
+            extra_context["in_review_count"] = selectors.articles_in_review_count()
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {})}
+        article = self.get_object(request, object_id) if object_id else None
+        if article is not None:
+            extra_context["sent_back_note"] = selectors.article_sent_back_note(article=article)
+            extra_context["can_send_back"] = (
+                article.status == Article.Status.IN_REVIEW and permissions.can_publish(request.user)
+            )
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        send_back = path(
+            "<path:object_id>/send-back/",
+            self.admin_site.admin_view(self.send_back_view),
+            name="articles_article_send_back",
+        )
+        return [send_back, *super().get_urls()]
+
+    def send_back_view(self, request, object_id):
+        """A story in review goes back to its writer as a draft, with a note (``services.article_send_back``)."""
+        if not permissions.can_publish(request.user):
+            raise PermissionDenied
+        article = self.get_object(request, object_id)
+        if article is None:
+            raise Http404("No article with this id.")
+        change_url = reverse("admin:articles_article_change", args=[article.pk])
+        if article.status != Article.Status.IN_REVIEW:
+            self.message_user(request, f"“{article}” is not in review, so there is nothing to send back.", messages.WARNING)
+            return redirect(change_url)
+        form = SendBackForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                services.article_send_back(article=article, by=request.user, note=form.cleaned_data["note"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                writer = article.created_by
+                told = f" {writer.get_full_name() or writer.get_username()} gets your note by mail." if writer and writer.email else ""
+                self.message_user(request, f"“{article}” is sent back to its writer as a draft.{told}", messages.SUCCESS)
+                return redirect(reverse("admin:articles_article_changelist") + "?visibility=review")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Send “{article}” back to its writer",
+            "article": article,
+            "form": form,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/articles/article/send_back.html", context)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

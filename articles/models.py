@@ -410,6 +410,41 @@ class ArticleRedirect(models.Model):
         return f"{self.old_path} → article {self.article_id}"
 
 
+
+class ArticleNote(models.Model):
+    """A note on an article for the newsroom only: never shown to readers.
+
+    Staff add internal notes on the article's admin page; an editor who sends a story back
+    to its writer leaves a "sent back" note (``services.article_send_back``) that the writer
+    reads on the same page and in their mail.
+    """
+
+    class Kind(models.TextChoices):
+        INTERNAL = "internal", "Internal note"
+        SENT_BACK = "sent_back", "Sent back to the writer"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INTERNAL)
+    text = models.TextField(max_length=4000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="article_notes",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "newsroom note"
+        verbose_name_plural = "newsroom notes (never shown to readers)"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on article {self.article_id}"
+
+
 # Every save of an article keeps a revision: who, when, and the fields as they were. Derived
 # fields (the rendered body) and counters kept by their own services are left out, so a
 # restore never rolls back a comment or share count.

@@ -11,7 +11,7 @@ from django.db.models import Case, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from articles.models import Article, Author, ReadMoreLink, Region, Topic
+from articles.models import Article, ArticleNote, Author, ReadMoreLink, Region, Topic
 from magazine.cache import cache_version, cache_versions
 
 
@@ -321,3 +321,23 @@ def article_aside(*, article: Article, news_limit: int | None = None, read_limit
     )
     cache.set(key, found, settings.DISCOVERY_CACHE_SECONDS)
     return found
+
+
+# --- The newsroom's workflow (admin only) -----------------------------------------------------
+
+
+def articles_in_review_count() -> int:
+    """How many stories wait for an editor."""
+    return Article.objects.filter(status=Article.Status.IN_REVIEW).count()
+
+
+def article_sent_back_note(*, article: Article):
+    """The editor's note on a draft that was sent back to its writer; None for any other article."""
+    if article.pk is None or article.status != Article.Status.DRAFT:
+        return None
+    return (
+        ArticleNote.objects.filter(article=article, kind=ArticleNote.Kind.SENT_BACK)
+        .select_related("created_by")
+        .order_by("-created_at", "-id")
+        .first()
+    )

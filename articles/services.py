@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from articles import permissions, search
-from articles.models import Article, ArticleAuthor, ArticleRedirect, Author, Image, Region, Rendition, Topic
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    ArticleNote,
+    ArticleRedirect,
+    Author,
+    Image,
+    Region,
+    Rendition,
+    Topic,
+)
 from magazine import outbox
 from magazine.cache import bump_versions
 
@@ -81,6 +91,7 @@ def article_save(*, article: Article, by, previous: Article | None = None) -> Ar
     article._history_user = by
     article.save()
     _keep_old_address(article, old=_address(previous))
+    _tell_the_newsroom(article, previous=previous, by=by)
     # Both the old and the new region/topic pages show or showed the article.
     transaction.on_commit(lambda: _bump_for(*(a for a in (article, previous) if a is not None)))
     transaction.on_commit(lambda: search.index_articles([article.pk]))
@@ -103,6 +114,7 @@ def article_publish(*, article: Article, by, at: datetime | None = None) -> Arti
     if not permissions.can_publish(by):
         raise PermissionDenied("Only editors can publish articles.")
     old = _address(article)
+    previous = _stored(article)
     if at is not None:
         article.published_at = at
     elif article.status != Article.Status.PUBLISHED or article.published_at is None:
@@ -112,6 +124,7 @@ def article_publish(*, article: Article, by, at: datetime | None = None) -> Arti
     article._history_user = by
     article.save(update_fields=["status", "published_at", "updated_at"])
     _keep_old_address(article, old=old)
+    _tell_the_newsroom(article, previous=previous, by=by)
     transaction.on_commit(lambda: _bump_for(article))
     # The search document keeps a copy of the publish time for counting matches.
     transaction.on_commit(lambda: search.index_articles([article.pk]))
@@ -135,10 +148,84 @@ def article_submit_for_review(*, article: Article, by) -> Article:
         raise PermissionDenied("You may not edit this article.")
     if article.status != Article.Status.DRAFT:
         return article
+    previous = _stored(article)
     article.status = Article.Status.IN_REVIEW
     article._history_user = by
     article.save(update_fields=["status", "updated_at"])
+    _tell_the_newsroom(article, previous=previous, by=by)
     return article
+
+
+def _tell_the_newsroom(article: Article, *, previous: Article | None, by) -> None:
+    """Promise the workflow's mails for this change, in the caller's transaction.
+
+    A story that enters review mails the editors; one that becomes published (or whose
+    scheduled time moves) mails its writer when it goes live. A mail is promised only for a
+    change of state, so saving an article that stays in review or stays live mails nobody.
+    """
+    from articles import tasks
+
+    was = previous.status if previous is not None else None
+    if article.status == Article.Status.IN_REVIEW and was != Article.Status.IN_REVIEW:
+        stamp = article.updated_at.isoformat()
+        outbox.promise(tasks.send_review_request, article.pk, by.pk, key=f"article-review:{article.pk}:{stamp}")
+    if article.status == Article.Status.PUBLISHED and article.published_at is not None:
+        newly = was != Article.Status.PUBLISHED
+        rescheduled = (
+            previous is not None
+            and previous.is_scheduled
+            and previous.published_at != article.published_at
+        )
+        if newly or rescheduled:
+            when = article.published_at.isoformat()
+            # Run when the article goes live: at once, or at its scheduled time. The task checks
+            # the article still goes live at that time, so an unpublished or moved one mails nobody.
+            outbox.promise(
+                tasks.send_published_notice,
+                article.pk,
+                when,
+                by.pk,
+                key=f"article-published:{article.pk}:{when}",
+                run_after=max(article.published_at, timezone.now()),
+            )
+
+
+def article_send_back(*, article: Article, by, note: str) -> ArticleNote:
+    """An editor returns a story in review to its writer as a draft, with a note saying why.
+
+    The note is kept on the article (the writer sees it on the article's admin page) and
+    mailed to the writer.
+    """
+    if not permissions.can_publish(by):
+        raise PermissionDenied("Only editors can send stories back to their writers.")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Say what the writer should change: the note is what they will read."})
+    from articles import tasks
+
+    with transaction.atomic():
+        stored = Article.objects.select_for_update().filter(pk=article.pk).first()
+        if stored is None or stored.status != Article.Status.IN_REVIEW:
+            raise ValidationError("Only a story in review can be sent back; this one is no longer in review.")
+        stored.status = Article.Status.DRAFT
+        stored._history_user = by
+        stored.save(update_fields=["status", "updated_at"])
+        sent_back = ArticleNote(article=stored, kind=ArticleNote.Kind.SENT_BACK, text=note, created_by=by)
+        sent_back.full_clean()
+        sent_back.save()
+        outbox.promise(tasks.send_sent_back_notice, sent_back.pk, key=f"article-sent-back:{sent_back.pk}")
+    article.status = stored.status
+    return sent_back
+
+
+def article_note_add(*, article: Article, by, text: str) -> ArticleNote:
+    """An internal note on an article, for the newsroom only."""
+    if not permissions.can_edit_article(by, _stored(article)):
+        raise PermissionDenied("You may only add notes to articles you may edit.")
+    note = ArticleNote(article=article, kind=ArticleNote.Kind.INTERNAL, text=(text or "").strip(), created_by=by)
+    note.full_clean()
+    note.save()
+    return note
 
 
 def article_set_featured(*, article: Article, by, featured: bool = True) -> Article:

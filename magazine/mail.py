@@ -33,6 +33,11 @@ def comments_from_email() -> str:
     return settings.COMMENTS_FROM_EMAIL or formataddr((settings.SITE_NAME, f"comments@{site_domain()}"))
 
 
+def articles_from_email() -> str:
+    """The sender of newsroom mail to staff: ARTICLES_FROM_EMAIL, or "SITE_NAME <newsroom@site domain>"."""
+    return settings.ARTICLES_FROM_EMAIL or formataddr((settings.SITE_NAME, f"newsroom@{site_domain()}"))
+
+
 def newsletter_unsubscribe_email() -> str:
     """Where a mailto: unsubscribe goes: NEWSLETTER_UNSUBSCRIBE_EMAIL, or unsubscribe@site domain."""
     return settings.NEWSLETTER_UNSUBSCRIBE_EMAIL or f"unsubscribe@{site_domain()}"

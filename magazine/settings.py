@@ -256,6 +256,9 @@ SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Comment mails (confirmations, reply notices, the moderation digest) have a sender of their
 # own; left empty it is "SITE_NAME <comments@…>" in the domain of SITE_URL (magazine/mail.py).
 COMMENTS_FROM_EMAIL = os.environ.get("COMMENTS_FROM_EMAIL", "")
+# Newsroom mails to staff (a story to review, sent back, published) likewise: empty means
+# "SITE_NAME <newsroom@…>".
+ARTICLES_FROM_EMAIL = os.environ.get("ARTICLES_FROM_EMAIL", "")
 
 # --- Forms.
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

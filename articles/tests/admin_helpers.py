@@ -38,11 +38,12 @@ def _inline(prefix: str, rows: list[dict], initial: int) -> dict:
     return data
 
 
-def article_post_data(article: Article | None = None, *, authors=None, read_more=None, **fields) -> dict:
+def article_post_data(article: Article | None = None, *, authors=None, read_more=None, notes=(), **fields) -> dict:
     """The admin form as a browser submits it, filled from ``article`` and ``fields``.
 
     ``authors`` (Author objects) replaces the bylines; by default an existing article keeps
     its own. ``published_at`` may be a datetime (sent as the split date and time inputs).
+    ``notes`` are the texts of new newsroom notes; the stored ones are sent back unchanged.
     """
     values = {}
     if article is not None:
@@ -119,6 +120,11 @@ def article_post_data(article: Article | None = None, *, authors=None, read_more
             for i, t in enumerate(read_more)
         ]
     data.update(_inline("read_more_links", rows, len(existing_links)))
+
+    existing_notes = list(article.notes.all()) if article is not None else []
+    rows = [{"id": note.pk, "article": article.pk} for note in existing_notes]
+    rows += [{"id": "", "article": article.pk if article else "", "text": text} for text in notes]
+    data.update(_inline("notes", rows, len(existing_notes)))
     data["_save"] = "Save"
     return data
 
