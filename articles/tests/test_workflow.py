@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import services
+from articles import emails, services
 from articles.models import Article, ArticleNote
 from articles.tests.admin_helpers import (
     ADMIN_PASSWORD,
@@ -366,3 +366,38 @@ def test_services_refuse_what_a_writer_may_not_do(writer, in_review):
     with pytest.raises(PermissionDenied):
         services.article_note_add(article=other, by=writer, text="Not mine")
     assert mail.outbox == []
+
+
+def test_publishing_a_scheduled_story_now_mails_the_writer_once(
+    writer, editor, in_review, mailoutbox, django_capture_on_commit_callbacks
+):
+    services.article_publish(article=in_review, by=editor, at=timezone.now() + timedelta(days=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        login(editor).post(changelist_url(), action_post_data("publish_selected", in_review), follow=True)
+    assert [m.subject for m in mailoutbox] == ["Published: “Bund tunnel closes”"]
+
+    # The promise made for the old time finds the story already live at another time.
+    OutboxTask.objects.update(run_after=timezone.now())
+    for row in OutboxTask.objects.filter(state=OutboxTask.State.PENDING):
+        outbox.execute(row.pk)
+    assert len(mailoutbox) == 1
+
+
+def test_adding_a_scheduled_article_says_when_it_goes_live(editor):
+    placed = ArticleFactory()
+    later = (timezone.now() + timedelta(days=5)).replace(second=0, microsecond=0)
+    data = article_post_data(
+        title="Dragon boat races",
+        slug="dragon-boat-races",
+        standfirst="On the river.",
+        body="Text.",
+        region=placed.region,
+        topic=placed.topic,
+        status=Article.Status.PUBLISHED,
+        published_at=later,
+        authors=[AuthorFactory()],
+    )
+    response = login(editor).post(reverse("admin:articles_article_add"), data, follow=True)
+
+    assert f"Scheduled for {emails.when_display(later)}." in messages_of(response)
+    assert Article.objects.get(slug="dragon-boat-races").is_scheduled
