@@ -13,7 +13,8 @@ from django.utils import timezone
 from articles.tests.factories import ArticleFactory, UserFactory
 from comments.tests.factories import CommentFactory
 from magazine.tests.factories import EditionFactory
-from newsletter.tests.factories import SendFactory
+from newsletter.models import Delivery
+from newsletter.tests.factories import SendFactory, SubscriberFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +40,10 @@ def pages():
         email="someone.with.a.long.address@example-mail-provider.com",
         body="A long remark about the ferries and the night markets of the old town " * 3,
     )
-    send = SendFactory(subject=LONG, scheduled_for=timezone.now() + timedelta(days=2))
+    send = SendFactory(subject=LONG, status="sending", scheduled_for=timezone.now() + timedelta(days=2))
+    # Mails in every state, so the issue list shows its counts and progress bar.
+    for n, state in enumerate(["sent", "sent", "queued", "failed", "skipped"]):
+        Delivery.objects.create(send=send, subscriber=SubscriberFactory(email=f"reader{n}@example.com"), state=state)
     edition = EditionFactory()
     UserFactory(username="chief", is_superuser=True)
     return [
@@ -76,6 +80,9 @@ def test_admin_pages_fit_the_screen(live_server, browser_page, pages, screen):
         if found["page"] or found["tables"]:
             overflowing[name] = found
     assert overflowing == {}
+
+    page.goto(live_server.url + reverse("admin:newsletter_send_changelist"))
+    assert page.locator("#result_list progress").is_visible()
 
     page.goto(live_server.url + reverse("admin:articles_article_changelist"))
     title = page.locator("#result_list td.field-title, #result_list th.field-title").first
