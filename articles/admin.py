@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
@@ -290,7 +291,7 @@ class ArticleChangeList(ChangeList):
 @admin.register(Article)
 class ArticleAdmin(ArticleRevisionsAdmin):
     form = ArticleAdminForm
-    list_display = ["title", "region", "topic", "status_label", "published_at", "featured", "created_by", "preview_link"]
+    list_display = ["title", "placement", "publishing", "created_by", "preview_link"]
     list_select_related = ["region", "topic", "created_by"]
     list_filter = [StatusFilter, CreatedByFilter, "featured", "region", "topic", "published_at"]
     search_fields = ["title", "slug", "standfirst", "bylines__author__name"]
@@ -447,6 +448,16 @@ class ArticleAdmin(ArticleRevisionsAdmin):
         if obj.is_scheduled:
             return "Scheduled"
         return obj.get_status_display()
+
+    @admin.display(description="Region / topic", ordering="region__name")
+    def placement(self, obj):
+        return format_html('{}<span class="cell-note">{}</span>', obj.region.name, obj.topic.name)
+
+    @admin.display(description="Status", ordering="published_at")
+    def publishing(self, obj):
+        when = date_format(timezone.localtime(obj.published_at), "j M Y, H:i") if obj.published_at else "no date yet"
+        featured = " · featured" if obj.featured else ""
+        return format_html('{}<span class="cell-note">{}{}</span>', self.status_label(obj), when, featured)
 
     @admin.display(description="Preview")
     def preview_link(self, obj):

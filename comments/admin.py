@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from comments import selectors, services
 from comments.models import BlockedTerm, Comment, CommentFlag, CommentPolicy, KnownCommenter
+from magazine.admin_site import SingleRecordAdmin
 
 State = Comment.State
 
@@ -55,7 +56,7 @@ class CommentAdminForm(forms.ModelForm):
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     form = CommentAdminForm
-    list_display = ["excerpt", "state", "flag_count", "name", "email", "article_link", "created_at", "confirmed", "region"]
+    list_display = ["excerpt", "state_summary", "sender", "article_place", "created_at"]
     list_display_links = ["excerpt"]
     list_select_related = ["article__region"]
     list_filter = [
@@ -95,6 +96,22 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description="Comment")
     def excerpt(self, obj):
         return Truncator(obj.body).chars(80) or "(deleted by its author)"
+
+    @admin.display(description="State", ordering="state")
+    def state_summary(self, obj):
+        notes = []
+        if obj.flag_count:
+            notes.append(ngettext("%d reader report", "%d reader reports", obj.flag_count) % obj.flag_count)
+        notes.append("address confirmed" if obj.confirmed_at else "not confirmed")
+        return format_html('{}<span class="cell-note">{}</span>', obj.get_state_display(), " · ".join(notes))
+
+    @admin.display(description="From", ordering="name")
+    def sender(self, obj):
+        return format_html('{}<span class="cell-note">{}</span>', obj.name, obj.email)
+
+    @admin.display(description="Article", ordering="article__title")
+    def article_place(self, obj):
+        return format_html('{}<span class="cell-note">{}</span>', self.article_link(obj), obj.article.region.name)
 
     @admin.display(description="Article", ordering="article__title")
     def article_link(self, obj):
@@ -211,17 +228,13 @@ class KnownCommenterAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommentPolicy)
-class CommentPolicyAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "enabled", "mode", "close_after_days"]
+class CommentPolicyAdmin(SingleRecordAdmin):
+    """The one moderation policy: its list opens straight on the form."""
+
     filter_horizontal = ["digest_recipients"]
 
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and not CommentPolicy.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def create_record(self):
+        services.policy_save(policy=CommentPolicy())
 
     def save_model(self, request, obj, form, change):
         services.policy_save(policy=obj)
-
-

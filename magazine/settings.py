@@ -44,7 +44,7 @@ SITE_NAME = os.environ.get("SITE_NAME", "City Magazine")
 SITE_ID = 1
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "magazine.apps.MagazineAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

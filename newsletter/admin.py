@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
@@ -257,7 +258,7 @@ class SendArticleInline(admin.TabularInline):
 
 @admin.register(Send)
 class SendAdmin(admin.ModelAdmin):
-    list_display = ["subject", "newsletter", "status", "scheduled_for", "queued", "sent", "failed", "skipped", "progress"]
+    list_display = ["subject", "newsletter", "status_when", "deliveries", "progress"]
     list_filter = ["status", "kind", "newsletter"]
     list_select_related = ["newsletter"]
     search_fields = ["subject", "intro"]
@@ -284,6 +285,20 @@ class SendAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    @admin.display(description="Status", ordering="status")
+    def status_when(self, obj):
+        if obj.scheduled_for is None:
+            return obj.get_status_display()
+        when = date_format(timezone.localtime(obj.scheduled_for), "j M Y, H:i")
+        return format_html('{}<span class="cell-note">for {}</span>', obj.get_status_display(), when)
+
+    @admin.display(description="Mails")
+    def deliveries(self, obj):
+        return format_html(
+            '{} sent<span class="cell-note">{} queued · {} failed · {} skipped</span>',
+            obj.n_sent, obj.n_queued, obj.n_failed, obj.n_skipped,
+        )
 
     @admin.display(description="Queued", ordering="n_queued")
     def queued(self, obj):

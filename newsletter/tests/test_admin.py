@@ -48,7 +48,7 @@ def test_manager_sends_to_everyone_and_sees_progress(client, manager, issue, wee
     assert response.status_code == 302
     assert len(mail.outbox) == 3
     changelist = client.get(reverse("admin:newsletter_send_changelist")).content.decode()
-    assert '<td class="field-sent">3</td>' in changelist
+    assert '<td class="field-deliveries">3 sent<span' in changelist
     assert "100%" in changelist
 
 

@@ -1,0 +1,55 @@
+"""The admin site: what staff who are not superusers see in its index and sidebar, and single-row models."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+
+# Sections of third-party plumbing (sign-in records, task queues, history tables) that only
+# superusers look after; anyone else who was given a permission there reaches it by its URL.
+INTERNAL_APPS = frozenset({"axes", "django_rq", "django_tasks_database", "django_tasks_rq", "simple_history"})
+# Tags are part of writing articles: staff find them in the Articles section.
+FOLDED_APPS = {"taggit": "articles"}
+
+
+class MagazineAdminSite(admin.AdminSite):
+    def get_app_list(self, request, app_label=None):
+        app_list = super().get_app_list(request, app_label)
+        if request.user.is_superuser or app_label is not None:
+            return app_list
+        by_label = {app["app_label"]: app for app in app_list}
+        shown = []
+        for app in app_list:
+            label = app["app_label"]
+            if label in INTERNAL_APPS:
+                continue
+            home = by_label.get(FOLDED_APPS.get(label))
+            if home is not None:
+                home["models"] = sorted(home["models"] + app["models"], key=lambda model: model["name"])
+                continue
+            shown.append(app)
+        return shown
+
+
+class SingleRecordAdmin(admin.ModelAdmin):
+    """A model with exactly one row (pk 1): its list opens that row's form, and it is never added or deleted."""
+
+    def create_record(self):
+        """Save the row with its defaults (through the model's service)."""
+        raise NotImplementedError
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        if not self.model._default_manager.filter(pk=1).exists():
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            self.create_record()
+        opts = self.model._meta
+        return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[1], current_app=self.admin_site.name))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
