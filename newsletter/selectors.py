@@ -49,6 +49,11 @@ def recipient_ids(*, newsletter: Newsletter) -> Iterable[int]:
     )
 
 
+def recipient_count(*, newsletter: Newsletter) -> int:
+    """How many subscribers a send to the list would reach if it started now (as ``recipient_ids``)."""
+    return Subscription.objects.receiving().filter(newsletter=newsletter).count()
+
+
 def send_progress(*, send: Send) -> dict[str, int]:
     counts = dict(
         Delivery.objects.filter(send=send).values_list("state").annotate(n=Count("id")).values_list("state", "n")

@@ -1,0 +1,78 @@
+"""Sending an issue in a real browser: the confirmation step in the admin at 1280 px.
+
+Set LAYOUT_SCREENSHOTS to a folder to keep screenshots of the pages visited.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core import mail
+
+from articles.tests.factories import ArticleFactory, UserFactory
+from newsletter.models import Newsletter, Send, SendArticle
+from newsletter.tests.factories import SendFactory, SubscriberFactory
+from tests.browser.test_layout import CSP_LISTENER
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = os.environ.get("LAYOUT_SCREENSHOTS", "")
+PASSWORD = "a-long-test-password"
+
+
+def _shot(page, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
+
+
+def _fits(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
+    assert page.evaluate("window.__cspViolations") == [], "Content Security Policy violations"
+
+
+@pytest.fixture
+def issue(live_server, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = live_server.url
+    weekly, _ = Newsletter.objects.get_or_create(slug="7-days-in-china", defaults={"name": "7 Days in China"})
+    for _ in range(3):
+        SubscriberFactory(lists=[weekly])
+    send = SendFactory(newsletter=weekly, subject="The week of the lantern festival")
+    SendArticle.objects.create(send=send, article=ArticleFactory(title="Lanterns over the river"), sort_order=0)
+    UserFactory(username="sender", email="sender@example.org", groups=["Newsletter manager"], password=PASSWORD)
+    return send
+
+
+def _sign_in(page, base: str) -> None:
+    page.goto(base + "/admin/login/")
+    page.get_by_label("Username").fill("sender")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(base + "/admin/")
+
+
+def test_manager_tests_then_confirms_a_send_in_the_admin(issue, browser_page, live_server):
+    mail.outbox = []
+    page = browser_page(width=1280)
+    page.add_init_script(CSP_LISTENER)
+    _sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/newsletter/send/{issue.pk}/send/")
+    page.get_by_role("link", name="Send now…").click()
+    page.get_by_role("button", name="Send now to 3 subscribers").wait_for()
+    _fits(page)
+    _shot(page, "admin-send-confirm-1280")
+
+    page.get_by_role("button", name="Send a test to me first").click()
+    page.get_by_text("A test was sent to sender@example.org").wait_for()
+    assert [m.to for m in mail.outbox] == [["sender@example.org"]]
+    issue.refresh_from_db()
+    assert issue.status == Send.Status.DRAFT
+
+    page.get_by_role("button", name="Send now to 3 subscribers").click()
+    page.get_by_text("to 3 subscribers of 7 Days in China has started").wait_for()
+    _fits(page)
+    _shot(page, "admin-send-started-1280")
+    assert len(mail.outbox) == 4
