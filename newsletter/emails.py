@@ -80,6 +80,24 @@ def confirmation_message(*, subscriber: Subscriber, newsletters: Sequence[Newsle
     )
 
 
+def welcome_message(*, subscriber: Subscriber, newsletters: Sequence[Newsletter]) -> EmailMultiAlternatives:
+    """Sent once the address is confirmed: what it will get, how often, and its own links."""
+    context = {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "newsletters": newsletters,
+        "preferences_url": preferences_url(subscriber),
+        "unsubscribe_url": unsubscribe_url(subscriber),
+    }
+    return _message(
+        subject=f"Welcome to {settings.SITE_NAME}: you are subscribed",
+        to=subscriber.email,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        text=render_to_string("newsletter/email/welcome.txt", context),
+        html=render_to_string("newsletter/email/welcome.html", context),
+    )
+
+
 def _paragraphs(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
 
