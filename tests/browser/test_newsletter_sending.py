@@ -1,4 +1,5 @@
-"""Sending an issue in a real browser: the confirmation step in the admin at 1280 px.
+"""Sending an issue in a real browser: the confirmation step in the admin at 1280 px, and the
+issue's web version ("view in browser") on a phone at 390 px.
 
 Set LAYOUT_SCREENSHOTS to a folder to keep screenshots of the pages visited.
 """
@@ -13,6 +14,7 @@ from django.core import mail
 
 from articles.tests.factories import ArticleFactory, UserFactory
 from newsletter.models import Newsletter, Send, SendArticle
+from newsletter.tests.conftest import _newsletter_seed_data  # noqa: F401 (autouse: the manager group after a flush)
 from newsletter.tests.factories import SendFactory, SubscriberFactory
 from tests.browser.test_layout import CSP_LISTENER
 
@@ -76,3 +78,15 @@ def test_manager_tests_then_confirms_a_send_in_the_admin(issue, browser_page, li
     _fits(page)
     _shot(page, "admin-send-started-1280")
     assert len(mail.outbox) == 4
+
+
+def test_web_version_of_a_sent_issue_fits_a_phone(issue, browser_page, live_server):
+    Send.objects.filter(pk=issue.pk).update(status=Send.Status.SENT)
+    page = browser_page(width=390)
+    page.add_init_script(CSP_LISTENER)
+    response = page.goto(f"{live_server.url}/newsletter/issues/{issue.web_id}/")
+    assert response.status == 200
+    page.get_by_role("heading", name="The week of the lantern festival").wait_for()
+    assert page.get_by_role("link", name="Lanterns over the river").first.is_visible()
+    _fits(page)
+    _shot(page, "newsletter-web-version-390")
