@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -264,6 +264,9 @@ class SendAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [SendArticleInline]
     actions = ["retry_failed", "cancel_sends", "resume_sends"]
+    class Media:
+        js = ["newsletter/send_progress.js"]
+
     fields = ["newsletter", "subject", "intro", "kind", "tools", "status", "scheduled_for", "progress_detail", "period_key", "created_by", "started_at", "finished_at"]
     readonly_fields = ["tools", "status", "scheduled_for", "progress_detail", "period_key", "created_by", "started_at", "finished_at"]
 
@@ -314,7 +317,14 @@ class SendAdmin(admin.ModelAdmin):
         if obj is None or obj.pk is None:
             return "—"
         counts = selectors.send_progress(send=obj)
-        return ", ".join(f"{counts[state]} {label.lower()}" for state, label in Delivery.State.choices) + f" of {counts['total']}"
+        text = ", ".join(f"{counts[state]} {label.lower()}" for state, label in Delivery.State.choices) + f" of {counts['total']}"
+        # static/newsletter/send_progress.js polls the JSON view while the issue is sending.
+        return format_html(
+            '<span class="send-progress" data-progress-url="{}" data-status="{}" aria-live="polite">{}</span>',
+            reverse("admin:newsletter_send_progress", args=[obj.pk]),
+            obj.status,
+            text,
+        )
 
     @admin.display(description="Preview and send")
     def tools(self, obj):
@@ -323,6 +333,8 @@ class SendAdmin(admin.ModelAdmin):
         links = [(reverse("admin:newsletter_send_preview", args=[obj.pk]), "Preview in the browser")]
         if obj.status in (Send.Status.DRAFT, Send.Status.SCHEDULED):
             links.append((reverse("admin:newsletter_send_start", args=[obj.pk]), "Send a test, schedule or send…"))
+        if obj.status in selectors.PUBLIC_SEND_STATUSES:
+            links.append((reverse("newsletter:issue_web", args=[obj.web_id]), "Web version (public)"))
         return format_html(" · ".join(['<a href="{}">{}</a>'] * len(links)), *[x for pair in links for x in pair])
 
     def get_urls(self):
@@ -332,6 +344,7 @@ class SendAdmin(admin.ModelAdmin):
             path("<int:pk>/preview/mail.html", view(self.preview_html_view), name="newsletter_send_preview_html"),
             path("<int:pk>/send/", view(self.start_view), name="newsletter_send_start"),
             path("<int:pk>/send/confirm/", view(self.confirm_view), name="newsletter_send_confirm"),
+            path("<int:pk>/progress.json", view(self.progress_view), name="newsletter_send_progress"),
         ] + super().get_urls()
 
     def _send_or_404(self, request, pk):
@@ -417,6 +430,12 @@ class SendAdmin(admin.ModelAdmin):
             "default_when": timezone.localtime(send.scheduled_for or timezone.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
         }
         return TemplateResponse(request, "newsletter/admin/send_start.html", context)
+
+    def progress_view(self, request, pk):
+        """How far the send has got, for the change page's self-updating progress line."""
+        send = self._send_or_404(request, pk)
+        counts = selectors.send_progress(send=send)
+        return JsonResponse({"status": send.status, "status_display": send.get_status_display(), **counts})
 
     def confirm_view(self, request, pk):
         """The last step before a send: the list, who gets it now, a test first, then "Send now"."""

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -188,3 +190,43 @@ def test_subscriber_changelist_is_a_fixed_number_of_queries(client, manager, wee
         SubscriberFactory(lists=[weekly])
     with django_assert_max_num_queries(14):
         assert client.get(reverse("admin:newsletter_subscriber_changelist")).status_code == 200
+
+
+def _sending_issue(issue, weekly, queued=2, sent=1):
+    from newsletter.models import Delivery
+
+    Send.objects.filter(pk=issue.pk).update(status=Send.Status.SENDING)
+    for n in range(queued + sent):
+        state = Delivery.State.SENT if n < sent else Delivery.State.QUEUED
+        Delivery.objects.create(send=issue, subscriber=SubscriberFactory(lists=[weekly]), state=state)
+    issue.refresh_from_db()
+    return issue
+
+
+def test_progress_endpoint_gives_the_counts_to_staff(client, manager, issue, weekly):
+    _sending_issue(issue, weekly)
+    response = client.get(reverse("admin:newsletter_send_progress", args=[issue.pk]))
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert response.json() == {
+        "status": "sending", "status_display": "Sending", "queued": 2, "sent": 1, "failed": 0, "skipped": 0, "total": 3
+    }
+
+
+def test_progress_endpoint_is_for_staff_who_may_see_issues(client, issue):
+    url = reverse("admin:newsletter_send_progress", args=[issue.pk])
+    assert client.get(url).status_code == 302  # to the admin sign-in
+    client.force_login(UserFactory(username="plain", is_staff=True))
+    assert client.get(url).status_code == 403
+    client.force_login(UserFactory(username="boss", is_staff=True, is_superuser=True))
+    assert client.get(reverse("admin:newsletter_send_progress", args=[issue.pk + 1000])).status_code == 404
+
+
+def test_change_page_of_a_sending_issue_loads_the_progress_script_and_no_inline_script(client, manager, issue, weekly):
+    _sending_issue(issue, weekly)
+    html = client.get(reverse("admin:newsletter_send_change", args=[issue.pk])).content.decode()
+    progress_url = reverse("admin:newsletter_send_progress", args=[issue.pk])
+    assert f'data-progress-url="{progress_url}" data-status="sending"' in html
+    assert "2 queued, 1 sent, 0 failed, 0 skipped of 3" in html
+    assert f'<a href="{reverse("newsletter:issue_web", args=[issue.web_id])}">Web version (public)</a>' in html
+    assert '<script src="/static/newsletter/send_progress.js"></script>' in html
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None

@@ -90,3 +90,26 @@ def test_web_version_of_a_sent_issue_fits_a_phone(issue, browser_page, live_serv
     assert page.get_by_role("link", name="Lanterns over the river").first.is_visible()
     _fits(page)
     _shot(page, "newsletter-web-version-390")
+
+
+def test_progress_on_the_issue_page_updates_by_itself_while_sending(issue, browser_page, live_server):
+    from newsletter.models import Delivery, Subscriber
+
+    Send.objects.filter(pk=issue.pk).update(status=Send.Status.SENDING)
+    for subscriber in Subscriber.objects.all():
+        Delivery.objects.create(send=issue, subscriber=subscriber)
+    page = browser_page(width=1280)
+    page.add_init_script(CSP_LISTENER)
+    _sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/newsletter/send/{issue.pk}/change/")
+    progress = page.locator(".send-progress")
+    assert progress.text_content() == "3 queued, 0 sent, 0 failed, 0 skipped of 3"
+    Delivery.objects.filter(send=issue).update(state=Delivery.State.SENT)
+    Send.objects.filter(pk=issue.pk).update(status=Send.Status.SENT)
+    from playwright.sync_api import expect
+
+    expect(progress).to_have_text("0 queued, 3 sent, 0 failed, 0 skipped of 3", timeout=10_000)  # no reload
+    assert page.locator(".field-status .readonly").text_content() == "Sent"
+    assert progress.get_attribute("data-status") == "sent"
+    _fits(page)
+    _shot(page, "admin-send-progress-1280")
