@@ -31,7 +31,7 @@ def web_url(send):
 
 
 def test_sent_issue_shows_its_intro_and_articles_in_order(client, sent_issue, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         response = client.get(web_url(sent_issue))
     assert response.status_code == 200
     html = response.content.decode()
@@ -39,6 +39,13 @@ def test_sent_issue_shows_its_intro_and_articles_in_order(client, sent_issue, dj
     assert "Hello readers." in html and "The festival is here." in html
     assert html.index("Lanterns over the river") < html.index("Where to eat dumplings")
     assert "Get 7 Days in China by mail" in html
+
+
+def test_web_version_queries_do_not_grow_with_its_articles(client, sent_issue, django_assert_max_num_queries):
+    for n in range(8):
+        SendArticle.objects.create(send=sent_issue, article=ArticleFactory(region=RegionFactory()), sort_order=n + 2)
+    with django_assert_max_num_queries(7):
+        assert client.get(web_url(sent_issue)).status_code == 200
 
 
 @pytest.mark.parametrize("status", [Send.Status.DRAFT, Send.Status.SCHEDULED, Send.Status.CANCELLED])
@@ -55,7 +62,6 @@ def test_issue_still_sending_is_public_for_the_readers_who_already_have_it(clien
 def test_address_is_opaque_not_the_issue_number(client, sent_issue, weekly):
     other = SendFactory(newsletter=weekly)
     assert sent_issue.web_id != other.web_id and len(sent_issue.web_id) >= 16
-    assert str(sent_issue.pk) not in web_url(sent_issue).rsplit("/", 2)[-2]
     for guess in [str(sent_issue.pk), "x" * 16, "nope", "²²"]:
         assert client.get(f"/newsletter/issues/{guess}/").status_code == 404
 
