@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from newsletter import csv_io, emails, selectors, services, tasks
-from newsletter.forms import CsvImportForm
+from newsletter.forms import CsvImportForm, SendConfirmForm
 from newsletter.models import Delivery, Newsletter, Send, SendArticle, Subscriber, SubscriberEvent, Subscription
 
 
@@ -265,6 +265,9 @@ class SendAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [SendArticleInline]
     actions = ["retry_failed", "cancel_sends", "resume_sends"]
+    class Media:
+        js = ["newsletter/send_progress.js"]
+
     fields = ["newsletter", "subject", "intro", "kind", "tools", "status", "scheduled_for", "progress_detail", "period_key", "created_by", "started_at", "finished_at"]
     readonly_fields = ["tools", "status", "scheduled_for", "progress_detail", "period_key", "created_by", "started_at", "finished_at"]
 
@@ -329,7 +332,14 @@ class SendAdmin(admin.ModelAdmin):
         if obj is None or obj.pk is None:
             return "—"
         counts = selectors.send_progress(send=obj)
-        return ", ".join(f"{counts[state]} {label.lower()}" for state, label in Delivery.State.choices) + f" of {counts['total']}"
+        text = ", ".join(f"{counts[state]} {label.lower()}" for state, label in Delivery.State.choices) + f" of {counts['total']}"
+        # static/newsletter/send_progress.js polls the JSON view while the issue is sending.
+        return format_html(
+            '<span class="send-progress" data-progress-url="{}" data-status="{}" aria-live="polite">{}</span>',
+            reverse("admin:newsletter_send_progress", args=[obj.pk]),
+            obj.status,
+            text,
+        )
 
     @admin.display(description="Preview and send")
     def tools(self, obj):
@@ -338,6 +348,8 @@ class SendAdmin(admin.ModelAdmin):
         links = [(reverse("admin:newsletter_send_preview", args=[obj.pk]), "Preview in the browser")]
         if obj.status in (Send.Status.DRAFT, Send.Status.SCHEDULED):
             links.append((reverse("admin:newsletter_send_start", args=[obj.pk]), "Send a test, schedule or send…"))
+        if obj.status in selectors.PUBLIC_SEND_STATUSES:
+            links.append((reverse("newsletter:issue_web", args=[obj.web_id]), "Web version (public)"))
         return format_html(" · ".join(['<a href="{}">{}</a>'] * len(links)), *[x for pair in links for x in pair])
 
     def get_urls(self):
@@ -346,6 +358,8 @@ class SendAdmin(admin.ModelAdmin):
             path("<int:pk>/preview/", view(self.preview_view), name="newsletter_send_preview"),
             path("<int:pk>/preview/mail.html", view(self.preview_html_view), name="newsletter_send_preview_html"),
             path("<int:pk>/send/", view(self.start_view), name="newsletter_send_start"),
+            path("<int:pk>/send/confirm/", view(self.confirm_view), name="newsletter_send_confirm"),
+            path("<int:pk>/progress.json", view(self.progress_view), name="newsletter_send_progress"),
         ] + super().get_urls()
 
     def _send_or_404(self, request, pk):
@@ -412,14 +426,14 @@ class SendAdmin(admin.ModelAdmin):
                     self.message_user(request, f"Scheduled for {timezone.localtime(when):%Y-%m-%d %H:%M}.", messages.SUCCESS)
                     return redirect("admin:newsletter_send_change", send.pk)
                 if action == "send":
-                    services.send_start(send=send, by=request.user)
-                    self.message_user(request, "Sending has started; the counts below update as mails go out.", messages.SUCCESS)
-                    return redirect("admin:newsletter_send_changelist")
+                    # A send starts only from its confirmation page, which shows who gets it.
+                    self.message_user(request, "Nothing was sent yet: check the recipients and confirm here.", messages.WARNING)
+                    return redirect("admin:newsletter_send_confirm", pk=send.pk)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             except PermissionDenied as error:
                 self.message_user(request, str(error), messages.ERROR)
-        recipients = Subscription.objects.receiving().filter(newsletter=send.newsletter).count()
+        recipients = selectors.recipient_count(newsletter=send.newsletter)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -431,6 +445,58 @@ class SendAdmin(admin.ModelAdmin):
             "default_when": timezone.localtime(send.scheduled_for or timezone.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
         }
         return TemplateResponse(request, "newsletter/admin/send_start.html", context)
+
+    def progress_view(self, request, pk):
+        """How far the send has got, for the change page's self-updating progress line."""
+        send = self._send_or_404(request, pk)
+        counts = selectors.send_progress(send=send)
+        return JsonResponse({"status": send.status, "status_display": send.get_status_display(), **counts})
+
+    def confirm_view(self, request, pk):
+        """The last step before a send: the list, who gets it now, a test first, then "Send now"."""
+        send = self._send_or_404(request, pk)
+        if not request.user.has_perm(services.SEND_PERMISSION):
+            raise PermissionDenied
+        recipients = selectors.recipient_count(newsletter=send.newsletter)
+        if request.method == "POST":
+            form = SendConfirmForm(request.POST)
+            if not form.is_valid():
+                self.message_user(request, "Nothing was sent: the form was incomplete. Check the recipients and press a button again.", messages.ERROR)
+                return redirect("admin:newsletter_send_confirm", pk=send.pk)
+            try:
+                if form.cleaned_data["action"] == "test":
+                    services.send_test(send=send, to_email=request.user.email, by=request.user)
+                    self.message_user(
+                        request, f"A test was sent to {request.user.email}; nothing went to subscribers yet.", messages.SUCCESS
+                    )
+                    return redirect("admin:newsletter_send_confirm", pk=send.pk)
+                services.send_start(send=send, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, "Nothing was sent: " + " ".join(error.messages), messages.ERROR)
+                return redirect("admin:newsletter_send_confirm", pk=send.pk)
+            except PermissionDenied as error:
+                self.message_user(request, f"Nothing was sent: {error}", messages.ERROR)
+                return redirect("admin:newsletter_send_confirm", pk=send.pk)
+            shown = form.cleaned_data["recipients"]
+            changed = f" (the page showed {shown}; sign-ups and unsubscribes since changed it)" if shown != recipients else ""
+            self.message_user(
+                request,
+                f"Sending “{send.subject}” to {recipients} subscriber{'s' if recipients != 1 else ''} of "
+                f"{send.newsletter.name} has started{changed}. The progress below updates as mails go out.",
+                messages.SUCCESS,
+            )
+            return redirect("admin:newsletter_send_change", send.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": send,
+            "title": f"Send now: {send.subject}",
+            "send": send,
+            "recipients": recipients,
+            "user_email": request.user.email,
+            "can_start": send.status in (Send.Status.DRAFT, Send.Status.SCHEDULED),
+        }
+        return TemplateResponse(request, "newsletter/admin/send_confirm.html", context)
 
     @admin.action(description="Retry the failed mails of selected issues")
     def retry_failed(self, request, queryset):

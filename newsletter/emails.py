@@ -21,6 +21,11 @@ def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def web_version_url(send: Send) -> str:
+    """The issue's public page ("view in browser"); it answers once the issue is sent."""
+    return absolute(reverse("newsletter:issue_web", args=[send.web_id]))
+
+
 def confirm_url(subscriber: Subscriber) -> str:
     return absolute(reverse("newsletter:confirm", args=[tokens.confirm_token(subscriber)]))
 
@@ -80,7 +85,25 @@ def confirmation_message(*, subscriber: Subscriber, newsletters: Sequence[Newsle
     )
 
 
-def _paragraphs(text: str) -> list[str]:
+def welcome_message(*, subscriber: Subscriber, newsletters: Sequence[Newsletter]) -> EmailMultiAlternatives:
+    """Sent once the address is confirmed: what it will get, how often, and its own links."""
+    context = {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "newsletters": newsletters,
+        "preferences_url": preferences_url(subscriber),
+        "unsubscribe_url": unsubscribe_url(subscriber),
+    }
+    return _message(
+        subject=f"Welcome to {settings.SITE_NAME}: you are subscribed",
+        to=subscriber.email,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        text=render_to_string("newsletter/email/welcome.txt", context),
+        html=render_to_string("newsletter/email/welcome.html", context),
+    )
+
+
+def paragraphs(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
 
 
@@ -92,7 +115,7 @@ def issue_context(*, send: Send, subscriber: Subscriber, articles: Sequence[Arti
         "send": send,
         "newsletter": send.newsletter,
         "subscriber": subscriber,
-        "intro_paragraphs": _paragraphs(send.intro),
+        "intro_paragraphs": paragraphs(send.intro),
         "articles": [
             {
                 "title": article.title,
@@ -103,6 +126,7 @@ def issue_context(*, send: Send, subscriber: Subscriber, articles: Sequence[Arti
             }
             for article in articles
         ],
+        "web_url": web_version_url(send),
         "preferences_url": preferences_url(subscriber),
         "unsubscribe_url": unsubscribe,
         "unsubscribe_mailto": unsubscribe_by_mail,

@@ -176,3 +176,11 @@ class CsvImportForm(forms.Form):
         required=False,
         help_text="Rows without consent are imported as pending; they are never activated without it.",
     )
+
+
+class SendConfirmForm(forms.Form):
+    """The confirmation step of a send: a test to oneself first, or the send itself. ``recipients``
+    is the count the page showed, so the message can say when it changed meanwhile."""
+
+    action = forms.ChoiceField(choices=[("test", "Send a test to me first"), ("send", "Send now")])
+    recipients = forms.IntegerField(min_value=0, max_value=10**12)

@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -141,6 +143,11 @@ class SubscriberEvent(models.Model):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+def new_web_id() -> str:
+    """The opaque id in the address of an issue's web version: nothing to count or guess."""
+    return secrets.token_urlsafe(12)
+
+
 class Send(models.Model):
     """One issue of a newsletter, sent (or to be sent) to every active subscriber of the list."""
 
@@ -156,6 +163,9 @@ class Send(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     newsletter = models.ForeignKey(Newsletter, on_delete=models.PROTECT, related_name="sends")
+    web_id = models.SlugField(
+        max_length=24, unique=True, default=new_web_id, editable=False, help_text="The id in the address of the web version."
+    )
     subject = models.CharField(max_length=200)
     intro = models.TextField(blank=True, help_text="A few sentences at the top of the mail. Blank lines make paragraphs.")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.MANUAL)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
 
 from articles import selectors as article_selectors
 from articles.models import Article, Region, Topic
@@ -47,6 +49,11 @@ def recipient_ids(*, newsletter: Newsletter) -> Iterable[int]:
         .values_list("subscriber_id", flat=True)
         .iterator(chunk_size=2000)
     )
+
+
+def recipient_count(*, newsletter: Newsletter) -> int:
+    """How many subscribers a send to the list would reach if it started now (as ``recipient_ids``)."""
+    return Subscription.objects.receiving().filter(newsletter=newsletter).count()
 
 
 def send_progress(*, send: Send) -> dict[str, int]:
@@ -126,3 +133,26 @@ def claimed_deliveries(*, send: Send, claim: str):
         )
         .order_by("id")
     )
+
+
+# Issues whose mail has gone out (or is going out): the ones a "view in browser" link may show.
+PUBLIC_SEND_STATUSES = (Send.Status.SENDING, Send.Status.SENT)
+
+
+def public_send(*, web_id: str) -> Send:
+    """The issue with this web id if its mail has gone out; Http404 for drafts, scheduled and
+    cancelled issues and for any id that names nothing."""
+    send = Send.objects.select_related("newsletter").filter(web_id=web_id, status__in=PUBLIC_SEND_STATUSES).first()
+    if send is None:
+        raise Http404("No sent issue has this address.")
+    return send
+
+
+def web_issue_articles(*, send: Send) -> list[Article]:
+    """What the web version shows: the hand-picked articles, or the general digest of the period
+    (the best of everything, as a subscriber who chose no region or topic gets it)."""
+    if send.kind == Send.Kind.MANUAL:
+        return send_articles(send=send)
+    end = send.period_end or send.started_at or timezone.now()
+    start = send.period_start or end - timedelta(days=settings.NEWSLETTER_DIGEST_DAYS)
+    return digest_for(candidates=digest_candidates(since=start, until=end), region_ids=(), topic_ids=())

@@ -135,7 +135,15 @@ def subscription_confirm(*, subscriber: Subscriber, now: datetime | None = None)
         subscriber.suppressed_reason = ""
         subscriber.save(update_fields=["state", "confirmed_at", "suppressed_at", "suppressed_reason"])
         _event(subscriber, SubscriberEvent.Kind.CONFIRMED, now, lists=lists)
+        _promise_welcome(subscriber.pk, now)
     return True
+
+
+def _promise_welcome(subscriber_id: int, confirmed_at: datetime) -> None:
+    """Recorded with the confirmation (same transaction): one welcome mail per confirmation."""
+    from newsletter.tasks import send_welcome
+
+    outbox.promise(send_welcome, subscriber_id, key=f"newsletter.welcome:{subscriber_id}:{confirmed_at.isoformat()}")
 
 
 def preferences_update(

@@ -41,6 +41,23 @@ def send_confirmation(subscriber_id: int) -> bool:
 
 
 @task()
+def send_welcome(subscriber_id: int) -> bool:
+    """The welcome mail after a confirmation: the lists the address now gets, and its links.
+    Nothing goes to an address that stopped (unsubscribed, bounced, complained) meanwhile."""
+    subscriber = Subscriber.objects.filter(pk=subscriber_id, state=Subscriber.State.ACTIVE).first()
+    if subscriber is None:
+        return False
+    newsletters = [
+        s.newsletter
+        for s in subscriber.subscriptions.receiving().filter(newsletter__is_active=True).select_related("newsletter")
+    ]
+    if not newsletters:
+        return False
+    emails.welcome_message(subscriber=subscriber, newsletters=newsletters).send()
+    return True
+
+
+@task()
 def prepare_send(send_id: int) -> int:
     """Make the delivery rows of a send, then promise the batches that send them.
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("preferences/<str:token>/my-data.json", views.preferences_data, name="preferences_data"),
     path("preferences/<str:token>/delete/", views.preferences_delete, name="preferences_delete"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("issues/<slug:web_id>/", views.issue_web_version, name="issue_web"),
     path("webhooks/postmark/tracking/", webhooks.postmark_tracking, name="postmark_tracking"),
     path("webhooks/postmark/inbound/", webhooks.postmark_inbound, name="postmark_inbound"),
     path("<slug:slug>/", views.newsletter_detail, name="detail"),

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from magazine import ratelimit
-from newsletter import selectors, services, tokens
+from newsletter import emails, selectors, services, tokens
 from newsletter.forms import ListButtonForm, PreferencesForm, SignUpForm, SignUpPageForm, UnsubscribeForm
 from newsletter.models import Newsletter, Subscriber
 
@@ -104,6 +104,19 @@ def newsletter_detail(request, slug: str):
     status = 200 if newsletter.is_active else 410
     context = {"newsletter": newsletter, "others": list(selectors.active_newsletters().exclude(pk=newsletter.pk))}
     return render(request, "newsletter/newsletter_detail.html", context, status=status)
+
+
+@require_GET
+def issue_web_version(request, web_id: str):
+    """An issue as its mail showed it ("view in browser"): public once sent, the same for everyone."""
+    send = selectors.public_send(web_id=web_id)
+    context = {
+        "send": send,
+        "newsletter": send.newsletter,
+        "intro_paragraphs": emails.paragraphs(send.intro),
+        "articles": selectors.web_issue_articles(send=send),
+    }
+    return render(request, "newsletter/issue_web.html", context)
 
 
 @require_POST

@@ -1,10 +1,12 @@
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
 from articles.tests.factories import ArticleFactory, UserFactory
 from newsletter.models import Send, SendArticle, Subscriber
-from newsletter.tests.factories import SendFactory, SubscriberFactory
+from newsletter.tests.factories import NewsletterFactory, SendFactory, SubscriberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,12 +46,94 @@ def test_manager_sends_to_everyone_and_sees_progress(client, manager, issue, wee
     for _ in range(3):
         SubscriberFactory(lists=[weekly])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("admin:newsletter_send_start", args=[issue.pk]), {"action": "send"})
+        response = client.post(reverse("admin:newsletter_send_confirm", args=[issue.pk]), {"action": "send", "recipients": "3"})
     assert response.status_code == 302
     assert len(mail.outbox) == 3
     changelist = client.get(reverse("admin:newsletter_send_changelist")).content.decode()
     assert '<td class="field-deliveries">3 sent<span' in changelist
     assert "100%" in changelist
+
+
+def test_send_now_on_the_send_page_only_leads_to_the_confirmation(client, manager, issue, weekly, mail_settings, django_capture_on_commit_callbacks):
+    SubscriberFactory(lists=[weekly])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:newsletter_send_start", args=[issue.pk]), {"action": "send"})
+    assert response["Location"] == reverse("admin:newsletter_send_confirm", args=[issue.pk])
+    issue.refresh_from_db()
+    assert issue.status == Send.Status.DRAFT and mail.outbox == []
+    page = client.get(response["Location"]).content.decode()
+    assert "Nothing was sent yet" in page
+
+
+def test_confirmation_page_shows_the_list_and_who_gets_it_now(client, manager, issue, weekly):
+    for _ in range(2):
+        SubscriberFactory(lists=[weekly])
+    SubscriberFactory(lists=[weekly], pending=True)
+    SubscriberFactory(lists=[weekly], state=Subscriber.State.BOUNCED)
+    SubscriberFactory(lists=[NewsletterFactory()])
+    start = client.get(reverse("admin:newsletter_send_start", args=[issue.pk])).content.decode()
+    assert reverse("admin:newsletter_send_confirm", args=[issue.pk]) in start
+    page = client.get(reverse("admin:newsletter_send_confirm", args=[issue.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "7 Days in China" in html and "<strong>2</strong> active subscribers" in html
+    assert 'name="action" value="test"' in html and "Send now to 2 subscribers" in html
+    issue.refresh_from_db()
+    assert issue.status == Send.Status.DRAFT
+
+
+def test_test_from_the_confirmation_page_goes_only_to_the_manager(client, manager, issue, weekly, mail_settings):
+    SubscriberFactory(lists=[weekly])
+    response = client.post(reverse("admin:newsletter_send_confirm", args=[issue.pk]), {"action": "test", "recipients": "1"}, follow=True)
+    assert [m.to for m in mail.outbox] == [["nm@example.org"]] and mail.outbox[0].subject == "[TEST] Week 7"
+    assert "A test was sent to nm@example.org; nothing went to subscribers yet." in response.content.decode()
+    issue.refresh_from_db()
+    assert issue.status == Send.Status.DRAFT
+
+
+def test_confirmed_send_says_how_many_it_went_to(client, manager, issue, weekly, mail_settings, django_capture_on_commit_callbacks):
+    for _ in range(2):
+        SubscriberFactory(lists=[weekly])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:newsletter_send_confirm", args=[issue.pk]), {"action": "send", "recipients": "1"}, follow=True
+        )
+    assert response.redirect_chain[-1][0] == reverse("admin:newsletter_send_change", args=[issue.pk])
+    html = response.content.decode()
+    assert "Sending “Week 7” to 2 subscribers of 7 Days in China has started (the page showed 1;" in html
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.parametrize("data", [{}, {"action": "send"}, {"action": "boom", "recipients": "1"}, {"action": "send", "recipients": "²"}])
+def test_confirmation_with_bad_input_sends_nothing_and_says_so(client, manager, issue, weekly, mail_settings, data):
+    SubscriberFactory(lists=[weekly])
+    response = client.post(reverse("admin:newsletter_send_confirm", args=[issue.pk]), data, follow=True)
+    assert response.status_code == 200 and "Nothing was sent: the form was incomplete" in response.content.decode()
+    issue.refresh_from_db()
+    assert issue.status == Send.Status.DRAFT and mail.outbox == []
+
+
+def test_confirming_an_empty_issue_explains(client, manager, weekly):
+    empty = SendFactory(newsletter=weekly, intro="")
+    response = client.post(reverse("admin:newsletter_send_confirm", args=[empty.pk]), {"action": "send", "recipients": "0"}, follow=True)
+    assert "Nothing was sent: The issue is empty" in response.content.decode()
+    empty.refresh_from_db()
+    assert empty.status == Send.Status.DRAFT
+
+
+def test_confirmation_page_of_a_sent_issue_offers_no_send(client, manager, issue):
+    Send.objects.filter(pk=issue.pk).update(status=Send.Status.SENT)
+    html = client.get(reverse("admin:newsletter_send_confirm", args=[issue.pk])).content.decode()
+    assert "cannot be sent again" in html and 'value="send"' not in html
+    response = client.post(reverse("admin:newsletter_send_confirm", args=[issue.pk]), {"action": "send", "recipients": "0"}, follow=True)
+    assert "Nothing was sent: This issue is already sent." in response.content.decode()
+
+
+def test_staff_without_send_permission_cannot_confirm_a_send(client, issue):
+    client.force_login(UserFactory(username="w2", is_staff=True))
+    assert client.post(reverse("admin:newsletter_send_confirm", args=[issue.pk]), {"action": "send", "recipients": "0"}).status_code == 403
+    issue.refresh_from_db()
+    assert issue.status == Send.Status.DRAFT
 
 
 def test_manager_schedules_for_later(client, manager, issue):
@@ -106,3 +190,43 @@ def test_subscriber_changelist_is_a_fixed_number_of_queries(client, manager, wee
         SubscriberFactory(lists=[weekly])
     with django_assert_max_num_queries(14):
         assert client.get(reverse("admin:newsletter_subscriber_changelist")).status_code == 200
+
+
+def _sending_issue(issue, weekly, queued=2, sent=1):
+    from newsletter.models import Delivery
+
+    Send.objects.filter(pk=issue.pk).update(status=Send.Status.SENDING)
+    for n in range(queued + sent):
+        state = Delivery.State.SENT if n < sent else Delivery.State.QUEUED
+        Delivery.objects.create(send=issue, subscriber=SubscriberFactory(lists=[weekly]), state=state)
+    issue.refresh_from_db()
+    return issue
+
+
+def test_progress_endpoint_gives_the_counts_to_staff(client, manager, issue, weekly):
+    _sending_issue(issue, weekly)
+    response = client.get(reverse("admin:newsletter_send_progress", args=[issue.pk]))
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert response.json() == {
+        "status": "sending", "status_display": "Sending", "queued": 2, "sent": 1, "failed": 0, "skipped": 0, "total": 3
+    }
+
+
+def test_progress_endpoint_is_for_staff_who_may_see_issues(client, issue):
+    url = reverse("admin:newsletter_send_progress", args=[issue.pk])
+    assert client.get(url).status_code == 302  # to the admin sign-in
+    client.force_login(UserFactory(username="plain", is_staff=True))
+    assert client.get(url).status_code == 403
+    client.force_login(UserFactory(username="boss", is_staff=True, is_superuser=True))
+    assert client.get(reverse("admin:newsletter_send_progress", args=[issue.pk + 1000])).status_code == 404
+
+
+def test_change_page_of_a_sending_issue_loads_the_progress_script_and_no_inline_script(client, manager, issue, weekly):
+    _sending_issue(issue, weekly)
+    html = client.get(reverse("admin:newsletter_send_change", args=[issue.pk])).content.decode()
+    progress_url = reverse("admin:newsletter_send_progress", args=[issue.pk])
+    assert f'data-progress-url="{progress_url}" data-status="sending"' in html
+    assert "2 queued, 1 sent, 0 failed, 0 skipped of 3" in html
+    assert f'<a href="{reverse("newsletter:issue_web", args=[issue.web_id])}">Web version (public)</a>' in html
+    assert '<script src="/static/newsletter/send_progress.js"></script>' in html
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None
