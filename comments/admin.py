@@ -233,8 +233,5 @@ class CommentPolicyAdmin(SingleRecordAdmin):
 
     filter_horizontal = ["digest_recipients"]
 
-    def create_record(self):
-        services.policy_save(policy=CommentPolicy())
-
     def save_model(self, request, obj, form, change):
         services.policy_save(policy=obj)

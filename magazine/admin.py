@@ -20,9 +20,6 @@ class SiteSettingsAdmin(SingleRecordAdmin):
     # Links typed without a scheme are taken as https, as Django 6 will do.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
-    def create_record(self):
-        services.site_settings_save(site_settings=SiteSettings())
-
     def save_model(self, request, obj, form, change):
         services.site_settings_save(site_settings=obj)
 

@@ -34,19 +34,18 @@ class MagazineAdminSite(admin.AdminSite):
 class SingleRecordAdmin(admin.ModelAdmin):
     """A model with exactly one row (pk 1): its list opens that row's form, and it is never added or deleted."""
 
-    def create_record(self):
-        """Save the row with its defaults (through the model's service)."""
-        raise NotImplementedError
-
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        if not self.model._default_manager.filter(pk=1).exists():
-            if not self.has_change_permission(request):
-                raise PermissionDenied
-            self.create_record()
         opts = self.model._meta
         return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[1], current_app=self.admin_site.name))
+
+    def get_object(self, request, object_id, from_field=None):
+        found = super().get_object(request, object_id, from_field)
+        if found is None and str(object_id) == "1":
+            # Not made yet: the form shows the defaults, and saving it (a POST) makes the row.
+            return self.model(pk=1)
+        return found
 
     def has_add_permission(self, request):
         return False
