@@ -169,7 +169,9 @@ def main(argv=None) -> int:
         "TASKS_SWEEP_SECONDS": "0.5",
         "TASKS_RETRY_BASE_SECONDS": "0.5",
         "TASKS_RETRY_MAX_SECONDS": "2",
-        "SQLITE_TIMEOUT": "0.5" if options.lock_seconds else os.environ.get("SQLITE_TIMEOUT", "20"),
+        # With --lock-seconds the worker waits less for SQLite's lock than the lock is held, so it
+        # meets "database is locked"; long enough that its own threads' ordinary waits never do.
+        "SQLITE_TIMEOUT": str(max(options.lock_seconds / 2, 0.1)) if options.lock_seconds else os.environ.get("SQLITE_TIMEOUT", "20"),
         "MEDIA_ROOT": str(workdir / "media"),
         "LOG_LEVEL": "WARNING",
     }
@@ -244,6 +246,8 @@ def _run(options, rng, worker, sink, env, workdir, postgres, rq) -> int:
         worker.kill()
         kills += 1
         prepare_kills += during_preparation
+        # A mail the worker finished sending just before it died may still be in the sink's hands.
+        time.sleep(0.5)
         unmarked = set(sink.snapshot()) - marked()
         new = unmarked - unmarked_seen
         window_kills += bool(new)
@@ -267,7 +271,11 @@ def _run(options, rng, worker, sink, env, workdir, postgres, rq) -> int:
             # fails with "database is locked"; the preparation must be retried, not lost.
             _hold_sqlite_lock(env["DATABASE_URL"], options.lock_seconds)
             lock_done = True
-            time.sleep(options.lock_seconds + 0.5)  # no kill meanwhile: the worker must meet the lock
+            # The worker meets the lock meanwhile ("database is locked" after SQLITE_TIMEOUT); while
+            # the lock is still held the preparation cannot finish, so this kill lands during it.
+            time.sleep(options.lock_seconds * 0.9)
+            killed(during_preparation=not Send.objects.filter(pk=send.pk, prepared_at__isnull=False).exists())
+            worker.start()
             continue
         if rows > 0:
             time.sleep(rng.uniform(0, 0.02))

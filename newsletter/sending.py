@@ -76,12 +76,16 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=settings.NEWSLETTER_RETRY_BASE_SECONDS * (2 ** max(attempts - 1, 0)))
 
 
-def _renew_lease(send_id: int, claim: str) -> None:
-    """Keep holding the rows of a batch still being sent, and the promised task sending them."""
-    Delivery.objects.filter(send_id=send_id, claimed_by=claim, state=Delivery.State.QUEUED).update(
-        claimed_at=timezone.now()
-    )
+def _renew_lease(send_id: int, claim: str) -> set[int]:
+    """Keep holding the rows of a batch still being sent, and the promised task sending them.
+
+    Returns the rows still held: after a stall longer than the lease (a busy database, a slow
+    mail server) another worker may have taken some over, and those are its to send now.
+    """
+    held = Delivery.objects.filter(send_id=send_id, claimed_by=claim, state=Delivery.State.QUEUED)
+    held.update(claimed_at=timezone.now())
     outbox.renew()
+    return set(held.values_list("pk", flat=True))
 
 
 def deliver_claimed(*, send: Send, claim: str) -> dict[str, int]:
@@ -105,11 +109,14 @@ def deliver_claimed(*, send: Send, claim: str) -> dict[str, int]:
         return counts
     renew_every = settings.NEWSLETTER_LEASE_SECONDS / 3
     renewed = time.monotonic()
+    still_held = None
     try:
         for row in rows:
             if time.monotonic() - renewed > renew_every:
-                _renew_lease(send.pk, claim)
+                still_held = _renew_lease(send.pk, claim)
                 renewed = time.monotonic()
+            if still_held is not None and row.pk not in still_held:
+                continue  # its lease lapsed and another worker took it over: never send it twice
             subscriber = row.subscriber
             on_list = any(s.state == Subscription.State.ACTIVE for s in subscriber.this_list)
             if subscriber.state != Subscriber.State.ACTIVE or not on_list:

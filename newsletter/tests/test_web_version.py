@@ -1,6 +1,7 @@
 """The web version of an issue ("view in browser"): public once sent, at an opaque address."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -72,8 +73,10 @@ def test_web_version_answers_only_get(client, sent_issue):
 
 def test_digest_web_version_is_the_general_digest(client, weekly, mail_settings, django_capture_on_commit_callbacks):
     shanghai, beijing = RegionFactory(name="Shanghai"), RegionFactory(name="Beijing")
-    ArticleFactory(title="A Shanghai story", region=shanghai)
-    ArticleFactory(title="A Beijing story", region=beijing)
+    # Within the digest's week whatever the factory's sequence has reached in this process.
+    recent = timezone.now() - timedelta(hours=1)
+    ArticleFactory(title="A Shanghai story", region=shanghai, published_at=recent)
+    ArticleFactory(title="A Beijing story", region=beijing, published_at=recent)
     digest, _ = services.digest_create(newsletter=weekly)
     SubscriberFactory(lists=[weekly], regions=[shanghai])
     with django_capture_on_commit_callbacks(execute=True):
