@@ -3,7 +3,10 @@
 Also: revisions keep the bylines, tags and READ MORE links, show their changes and restore them.
 """
 
+import threading
+
 import pytest
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -214,3 +217,46 @@ def test_restoring_a_revision_brings_back_its_bylines_tags_and_read_more_links(a
     assert list(article.tags.names()) == ["food"]
     assert not article.read_more_links.exists()
     assert article.history.order_by("-history_date").first().relations["authors"][0][1] == "Mei Chen"
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="SQLite's in-memory test database locks whole tables: a waiting writer fails"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_save_that_lands_between_the_forms_check_and_its_save_is_refused_too(article, first_editor, second_editor):
+    """The first editor's save commits while the second's form is already past its check:
+    the second's ``UPDATE … WHERE version`` waits for the row, finds it moved, and the form
+    comes back refused with nothing of it stored."""
+    client = signed_in(second_editor)
+    version = opened_version(client, article)
+    holding, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def first_save():
+        try:
+            with transaction.atomic():
+                mine = Article.objects.get(pk=article.pk)
+                mine.title = "First in"
+                services.article_save(article=mine, by=first_editor)
+                holding.set()
+                release.wait(timeout=10)  # still uncommitted while the second form validates
+        finally:
+            done.set()
+            connection.close()
+
+    worker = threading.Thread(target=first_save)
+    worker.start()
+    assert holding.wait(timeout=10)
+    timer = threading.Timer(1.0, release.set)  # commit once the second save is waiting for the row
+    timer.start()
+    try:
+        response = client.post(change_url(article), article_post_data(article, version=version, title="Second"))
+    finally:
+        release.set()
+        worker.join(timeout=10)
+        timer.cancel()
+    assert done.is_set()
+    assert response.status_code == 409
+    assert "Ling Wu saved this article" in response.content.decode()
+    assert response.context["adminform"].form["title"].value() == "Second"
+    article.refresh_from_db()
+    assert (article.title, article.version) == ("First in", version + 1)
