@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from articles import emails, permissions, selectors, services
+from articles import emails, permissions, revisions, selectors, services
 from articles.admin_revisions import ArticleRevisionsAdmin
 from articles.models import (
     Article,
@@ -211,18 +211,26 @@ class ArticleAdminForm(forms.ModelForm):
 
     The permission rule itself lives in ``permissions.check_article_save``; the form runs it
     after the usual validation so a refused save comes back as an error beside the field,
-    with everything the user typed still in the form.
+    with everything the user typed still in the form. The same goes for an edit conflict: the
+    hidden ``version`` is the one the form was opened at, and if someone saved the article
+    since, the form comes back with who, when and what they changed (``edit_conflict``).
     """
 
     class Meta:
         model = Article
         fields = "__all__"
-        widgets = {"body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField"})}
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField"}),
+            "version": forms.HiddenInput,
+        }
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.previous = None
+        self.edit_conflict = None
+        if "version" in self.fields:
+            self.fields["version"].required = False
         if self.is_bound and self.instance.pk:
             # Validation writes the submitted values onto the instance. The admin goes on to ask
             # has_change_permission() about the object it passed in, so give the form its own
@@ -241,12 +249,23 @@ class ArticleAdminForm(forms.ModelForm):
 
     def _post_clean(self):
         super()._post_clean()
+        if self.instance.pk and "version" in self.fields:
+            self._check_version()
         if self.user is None:
             return
         try:
             permissions.check_article_save(self.user, article=self.instance, previous=self.previous)
         except permissions.ArticleSaveRefused as refusal:
             self.add_error(refusal.field if refusal.field in self.fields else None, refusal.message)
+
+    def _check_version(self):
+        version = self.cleaned_data.get("version")
+        if version is None:
+            self.add_error(None, "This form came without its version number: reload the page and make your change again.")
+            return
+        self.edit_conflict = revisions.edit_conflict(article_id=self.instance.pk, version=version)
+        if self.edit_conflict is not None:
+            self.add_error(None, self.edit_conflict.message)
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -303,7 +322,7 @@ class ArticleAdmin(ArticleRevisionsAdmin):
     readonly_fields = ["created_by", "created_at", "updated_at", "preview_link"]
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["title", "slug", "standfirst", "body"]}),
+        (None, {"fields": ["title", "slug", "standfirst", "body", "version"]}),
         ("Placement", {"fields": ["region", "topic", "tags", "hero_image", "featured"]}),
         (
             "Publishing",
@@ -347,6 +366,10 @@ class ArticleAdmin(ArticleRevisionsAdmin):
 
     def save_model(self, request, obj, form, change):
         services.article_save(article=obj, by=request.user, previous=getattr(form, "previous", None))
+        restoring = getattr(request, "_article_restore", None)
+        if restoring is not None:
+            services.article_restore_relations(article=obj, relations=restoring[0].relations)
+            services.article_save_related_done(article=obj)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not ArticleNote:
@@ -386,7 +409,16 @@ class ArticleAdmin(ArticleRevisionsAdmin):
             extra_context["can_send_back"] = (
                 article.status == Article.Status.IN_REVIEW and permissions.can_publish(request.user)
             )
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        try:
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ArticleEditConflict:
+            # Someone saved between this form's check and its save; the save was rolled back.
+            # Validating again finds the conflict and shows the form with everything typed.
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+        adminform = (getattr(response, "context_data", None) or {}).get("adminform")
+        if adminform is not None and getattr(adminform.form, "edit_conflict", None) is not None:
+            response.status_code = 409
+        return response
 
     def get_urls(self):
         send_back = path(

@@ -68,6 +68,7 @@ class ArticleRevisionsAdmin(SimpleHistoryAdmin):
                 if instance is not None:
                     revisions.keep_publishing_state(instance, stored)
                     instance._change_reason = revisions.restore_reason(record)
+                inner["initial"] = {**revisions.restore_relations_initial(record), **(inner.get("initial") or {})}
                 super().__init__(*args, **inner)
 
         return RestoreForm

@@ -212,6 +212,9 @@ class Article(models.Model):
     # Denormalised counters, kept current by the comments and sharing services.
     comment_count = models.PositiveIntegerField(default=0, editable=False)
     share_count = models.PositiveIntegerField(default=0, editable=False)
+    # Optimistic locking: every save through ``services.article_save`` checks that the copy being
+    # saved was read at the stored version, and moves it on by one. The admin form carries it.
+    version = models.PositiveIntegerField(default=1, help_text="Moves on by one with every save.")
 
     objects = ArticleQuerySet.as_manager()
 
@@ -445,6 +448,20 @@ class ArticleNote(models.Model):
         return f"{self.get_kind_display()} on article {self.article_id}"
 
 
+class ArticleRevisionRelations(models.Model):
+    """What a revision keeps beyond the article's own fields: bylines, tags, READ MORE links.
+
+    ``relations`` is ``{"authors": [[id, name], ...], "tags": [name, ...], "read_more": [[id,
+    title], ...]}`` in the article's order, or ``None`` for revisions made before it was kept
+    (see ``articles.revisions.relations_of``).
+    """
+
+    relations = models.JSONField(null=True, blank=True, default=None)
+
+    class Meta:
+        abstract = True
+
+
 # Every save of an article keeps a revision: who, when, and the fields as they were. Derived
 # fields (the rendered body) and counters kept by their own services are left out, so a
 # restore never rolls back a comment or share count.
@@ -452,6 +469,7 @@ simple_history_register(
     Article,
     excluded_fields=["body_html", "body_blocks", "comment_count", "share_count", "created_at", "updated_at"],
     user_related_name="article_revisions",
+    bases=[ArticleRevisionRelations],
     verbose_name="article revision",
     verbose_name_plural="article revisions",
 )

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from articles import permissions, search
+from articles import permissions, revisions, search
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -17,6 +17,7 @@ from articles.models import (
     ArticleRedirect,
     Author,
     Image,
+    ReadMoreLink,
     Region,
     Rendition,
     Topic,
@@ -74,11 +75,40 @@ def _keep_old_address(article: Article, *, old: tuple[str, str] | None) -> None:
         ArticleRedirect.objects.update_or_create(old_path=old[0], defaults={"article": article, "old_slug": old[1]})
 
 
+class ArticleEditConflict(ValidationError):
+    """The article was saved by someone else after this copy of it was read: nothing was stored."""
+
+    def __init__(self, *, article_id: int, version: int):
+        self.article_id, self.version = article_id, version
+        super().__init__(
+            "Someone else saved this article after you opened it; nothing of yours was saved.", code="edit_conflict"
+        )
+
+
+def _take_version(article: Article, *, expected: int | None = None) -> None:
+    """Move the stored version on by one and give ``article`` the new number.
+
+    With ``expected`` (the version the caller's copy was read at), the row changes only if it
+    still has that version: an ``UPDATE … WHERE version = expected``, so of two saves of the same
+    version exactly one wins, on any database. The caller's transaction holds the row until it
+    commits.
+    """
+    rows = Article.objects.filter(pk=article.pk)
+    if expected is not None:
+        rows = rows.filter(version=expected)
+    if not rows.update(version=F("version") + 1):
+        raise ArticleEditConflict(article_id=article.pk, version=expected)
+    article.version = rows.model.objects.filter(pk=article.pk).values_list("version", flat=True).get()
+
+
 def article_save(*, article: Article, by, previous: Article | None = None) -> Article:
     """Save an article written in the admin, enforcing who may set which field.
 
     ``previous`` is the stored version; it is read from the database when not given, so a
     caller cannot skip the checks by leaving it out or by passing the edited object itself.
+    ``article.version`` is the version the edited copy was read at (the admin form sends it
+    back): if the article was saved since, ``ArticleEditConflict`` is raised and nothing is
+    stored; otherwise the save moves the version on by one.
     """
     if previous is None or previous is article:
         previous = _stored(article)
@@ -89,7 +119,10 @@ def article_save(*, article: Article, by, previous: Article | None = None) -> Ar
         article.published_at = timezone.now()
     article.full_clean()
     article._history_user = by
-    article.save()
+    with transaction.atomic():
+        if previous is not None:
+            _take_version(article, expected=article.version)
+        article.save()
     _keep_old_address(article, old=_address(previous))
     _tell_the_newsroom(article, previous=previous, by=by)
     # Both the old and the new region/topic pages show or showed the article.
@@ -122,7 +155,9 @@ def article_publish(*, article: Article, by, at: datetime | None = None) -> Arti
     article.status = Article.Status.PUBLISHED
     article.full_clean()
     article._history_user = by
-    article.save(update_fields=["status", "published_at", "updated_at"])
+    with transaction.atomic():
+        _take_version(article)
+        article.save(update_fields=["status", "published_at", "updated_at", "version"])
     _keep_old_address(article, old=old)
     _tell_the_newsroom(article, previous=previous, by=by)
     transaction.on_commit(lambda: _bump_for(article))
@@ -136,7 +171,9 @@ def article_unpublish(*, article: Article, by) -> Article:
         raise PermissionDenied("Only editors can unpublish articles.")
     article.status = Article.Status.DRAFT
     article._history_user = by
-    article.save(update_fields=["status", "updated_at"])
+    with transaction.atomic():
+        _take_version(article)
+        article.save(update_fields=["status", "updated_at", "version"])
     transaction.on_commit(lambda: _bump_for(article))
     # The search document keeps a copy of the publish state for counting matches.
     transaction.on_commit(lambda: search.index_articles([article.pk]))
@@ -151,7 +188,9 @@ def article_submit_for_review(*, article: Article, by) -> Article:
     previous = _stored(article)
     article.status = Article.Status.IN_REVIEW
     article._history_user = by
-    article.save(update_fields=["status", "updated_at"])
+    with transaction.atomic():
+        _take_version(article)
+        article.save(update_fields=["status", "updated_at", "version"])
     _tell_the_newsroom(article, previous=previous, by=by)
     return article
 
@@ -209,12 +248,13 @@ def article_send_back(*, article: Article, by, note: str) -> ArticleNote:
             raise ValidationError("Only a story in review can be sent back; this one is no longer in review.")
         stored.status = Article.Status.DRAFT
         stored._history_user = by
-        stored.save(update_fields=["status", "updated_at"])
+        _take_version(stored)
+        stored.save(update_fields=["status", "updated_at", "version"])
         sent_back = ArticleNote(article=stored, kind=ArticleNote.Kind.SENT_BACK, text=note, created_by=by)
         sent_back.full_clean()
         sent_back.save()
         outbox.promise(tasks.send_sent_back_notice, sent_back.pk, key=f"article-sent-back:{sent_back.pk}")
-    article.status = stored.status
+    article.status, article.version = stored.status, stored.version
     return sent_back
 
 
@@ -233,7 +273,9 @@ def article_set_featured(*, article: Article, by, featured: bool = True) -> Arti
         raise PermissionDenied("Only editors can feature articles.")
     article.featured = featured
     article._history_user = by
-    article.save(update_fields=["featured", "updated_at"])
+    with transaction.atomic():
+        _take_version(article)
+        article.save(update_fields=["featured", "updated_at", "version"])
     transaction.on_commit(lambda: _bump_for(article))
     return article
 
@@ -277,9 +319,36 @@ def image_save(*, image: Image, by=None, file_replaced: bool = False) -> Image:
 
 
 def article_save_related_done(*, article: Article) -> None:
-    """Bylines, tags and read-more links changed: pages showing the article must refresh."""
+    """Bylines, tags and read-more links changed: the revision just made keeps them as saved,
+    and pages showing the article must refresh."""
+    latest = Article.history.filter(id=article.pk).order_by("-history_date", "-history_id").first()
+    if latest is not None:
+        Article.history.filter(history_id=latest.history_id).update(relations=revisions.relations_of(article.pk))
     transaction.on_commit(lambda: _bump_for(article))
     transaction.on_commit(lambda: search.index_articles([article.pk]))
+
+
+def article_restore_relations(*, article: Article, relations: dict | None) -> None:
+    """Give the article the bylines, tags and READ MORE links a revision kept (the restore form
+    shows and sends the same tags). Authors and linked articles deleted since are left out."""
+    if relations is None:
+        return
+    article.tags.set(relations.get("tags") or [], clear=True)
+    author_ids = [pk for pk, _name in relations.get("authors") or []]
+    living = set(Author.objects.filter(pk__in=author_ids).values_list("pk", flat=True))
+    if living:  # an article keeps at least one author
+        ArticleAuthor.objects.filter(article=article).delete()
+        ArticleAuthor.objects.bulk_create(
+            ArticleAuthor(article=article, author_id=pk, sort_order=order)
+            for order, pk in enumerate(pk for pk in author_ids if pk in living)
+        )
+    target_ids = [pk for pk, _title in relations.get("read_more") or [] if pk != article.pk]
+    living = set(Article.objects.filter(pk__in=target_ids).values_list("pk", flat=True))
+    ReadMoreLink.objects.filter(article=article).delete()
+    ReadMoreLink.objects.bulk_create(
+        ReadMoreLink(article=article, target_id=pk, sort_order=order)
+        for order, pk in enumerate(pk for pk in target_ids if pk in living)
+    )
 
 
 def author_save(*, author: Author) -> Author:

@@ -62,6 +62,7 @@ def article_post_data(article: Article | None = None, *, authors=None, read_more
             "seo_title": article.seo_title,
             "seo_description": article.seo_description,
             "hero_image": article.hero_image_id or "",
+            "version": article.version,
         }
     else:
         values = {"tags": "", "status": Article.Status.DRAFT, "comments_open": True, "seo_title": "", "seo_description": ""}
