@@ -155,3 +155,10 @@ def test_a_body_too_long_to_preview_is_a_clear_400(client):
     response = client.post(URL, {"body": "a" * 500_001})
     assert response.status_code == 400 and "too long to preview" in response.json()["error"]
 
+
+
+def test_the_article_form_loads_the_body_editor(client):
+    client.force_login(UserFactory(groups=["Writer"]))
+    html = client.get(reverse("admin:articles_article_add")).content.decode()
+    assert f'data-body-preview-url="{URL}"' in html
+    assert "articles/body_editor.js" in html
