@@ -30,6 +30,7 @@ from articles.models import (
     Rendition,
     Topic,
 )
+from articles.widgets import BodyEditorWidget
 from magazine.validators import ImageUploadField
 
 # Uploads in every admin form get the image checks with messages that name the problem.
@@ -219,10 +220,7 @@ class ArticleAdminForm(forms.ModelForm):
     class Meta:
         model = Article
         fields = "__all__"
-        widgets = {
-            "body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField"}),
-            "version": forms.HiddenInput,
-        }
+        widgets = {"body": BodyEditorWidget(), "version": forms.HiddenInput}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,8 +8,11 @@ the slots with the article's hand-picked "read more" links, see ``body_segments`
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from html import unescape
+from html.parser import HTMLParser
 from typing import Any
 
 import nh3
@@ -80,7 +83,31 @@ def _is_read_more_marker(block) -> bool:
     )
 
 
-def render_body(markdown_text: str) -> list[dict[str, str]]:
+class _Markup(HTMLParser):
+    """The tags and attributes of an HTML fragment, to tell what sanitising took out."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append(f"<{tag}>")
+        self.found.extend(f"{tag} {name}" for name, _ in attrs if name != "rel")
+
+
+def _markup(html: str) -> list[str]:
+    parser = _Markup()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+def render_body(markdown_text: str, *, removed: list[str] | None = None) -> list[dict[str, str]]:
+    """The body's blocks: what the article page shows, and what the admin's preview shows.
+
+    When ``removed`` is a list, each tag or attribute that sanitising took out of the
+    rendered Markdown is added to it (``"img src"``: an image address outside http(s)).
+    """
     env: dict[str, Any] = {}
     tokens = _MD.parse(markdown_text or "", env)
     for token in tokens:
@@ -92,7 +119,15 @@ def render_body(markdown_text: str) -> list[dict[str, str]]:
         if _is_read_more_marker(block):
             blocks.append({"type": "read_more"})
             continue
-        html = sanitise(_MD.renderer.render(block, _MD.options, env)).strip()
+        rendered = _MD.renderer.render(block, _MD.options, env)
+        html = sanitise(rendered).strip()
+        if removed is not None:
+            kept = _markup(html)
+            for item in _markup(rendered):
+                if item in kept:
+                    kept.remove(item)
+                else:
+                    removed.append(item)
         if html:
             blocks.append({"type": "html", "html": html})
     return blocks
@@ -102,13 +137,17 @@ def render_body(markdown_text: str) -> list[dict[str, str]]:
 class Segment:
     html: str = ""
     read_more: Any = None  # an Article, when this segment is a READ MORE link
+    empty_slot: bool = False  # a [read more] slot no link is left for (previews only)
 
 
-def body_segments(blocks: list[dict[str, str]], read_more: list, *, every: int = 3) -> list[Segment]:
+def body_segments(
+    blocks: list[dict[str, str]], read_more: list, *, every: int = 3, keep_empty_slots: bool = False
+) -> list[Segment]:
     """Interleave the body's blocks with its READ MORE links.
 
     Explicit ``[read more]`` slots take the links in order; a slot with no link left is
-    dropped. Without any slot, links go after every ``every``-th block, and links left over
+    dropped (kept as an ``empty_slot`` segment with ``keep_empty_slots``, for the admin's
+    preview to show where the next link would go). Without any slot, links go after every ``every``-th block, and links left over
     at the end follow the body.
     """
     links = list(read_more)
@@ -119,6 +158,8 @@ def body_segments(blocks: list[dict[str, str]], read_more: list, *, every: int =
         if block["type"] == "read_more":
             if links:
                 segments.append(Segment(read_more=links.pop(0)))
+            elif keep_empty_slots:
+                segments.append(Segment(empty_slot=True))
             continue
         segments.append(Segment(html=block["html"]))
         html_seen += 1
@@ -130,3 +171,31 @@ def body_segments(blocks: list[dict[str, str]], read_more: list, *, every: int =
 
 def _html_count(blocks) -> int:
     return sum(1 for block in blocks if block["type"] == "html")
+
+
+# Han characters and kana are counted one by one, as Chinese and Japanese text lengths are
+# reckoned; everything else by runs of letters and digits ("don't" is one word).
+_CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
+_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class BodyLength:
+    words: int  # words, with each Han character counted as one
+    cjk_characters: int  # of which Han characters (and kana)
+    reading_minutes: int
+
+
+def body_length(blocks: list[dict[str, str]], *, words_per_minute: int) -> BodyLength:
+    """How long the rendered body is for a reader: its words and minutes of reading.
+
+    Counted on the text readers see (no Markdown signs, no link addresses). A Han character
+    counts as one word, so a Chinese body's count is its character count; reading time is
+    the count over ``words_per_minute``, rounded up (at least a minute for any text).
+    """
+    text = " ".join(unescape(_TAG.sub(" ", block["html"])) for block in blocks if block["type"] == "html")
+    cjk = len(_CJK_CHARACTER.findall(text))
+    words = cjk + len(_WORD.findall(_CJK_CHARACTER.sub(" ", text)))
+    minutes = math.ceil(words / max(words_per_minute, 1)) if words else 0
+    return BodyLength(words=words, cjk_characters=cjk, reading_minutes=minutes)

@@ -17,3 +17,21 @@ class ShareForm(forms.Form):
             "invalid_choice": f"Unknown network; expected one of: {', '.join(sharing.NETWORKS)}.",
         },
     )
+
+
+class BodyPreviewForm(forms.Form):
+    """What the admin's body editor sends for a preview: the Markdown, and the article it belongs to."""
+
+    MAX_LENGTH = 500_000
+
+    body = forms.CharField(
+        required=False,
+        strip=False,
+        max_length=MAX_LENGTH,
+        error_messages={"max_length": f"The body is too long to preview (more than {MAX_LENGTH:,} characters)."},
+    )
+    article = forms.IntegerField(
+        required=False,
+        min_value=1,
+        error_messages={"invalid": "The article is named by its number.", "min_value": "The article is named by its number."},
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
         name="article",
     ),
     path("preview/<int:pk>/", views.article_preview, name="preview"),
+    path("preview/body/", views.body_preview, name="body_preview"),
     path("share/<int:pk>/", views.article_share, name="share"),
     path("share/<int:pk>/wechat.svg", views.article_share_qr, name="share_qr"),
     path("region/<slug:slug>/", views.RegionView.as_view(), name="region"),

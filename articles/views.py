@@ -5,14 +5,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 from taggit.models import Tag
 
 from articles import page_views, permissions, selectors, seo, services, sharing
-from articles.body import body_segments
-from articles.forms import ShareForm
+from articles.body import body_length, body_segments, render_body
+from articles.forms import BodyPreviewForm, ShareForm
 from articles.models import Article, Author, Region, Topic
 from magazine import pagecache, ratelimit
 from magazine.cache import cache_version
@@ -123,6 +124,43 @@ def article_preview(request, pk: int):
         raise PermissionDenied
     response = _article_page(request, article, preview=True)
     response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def body_preview(request):
+    """The admin body editor's live preview: the body rendered as the article page renders it.
+
+    JSON back: ``html`` (the body as readers will see it, READ MORE links filled in from the
+    article's saved hand-picked links when ``article`` names one), ``words``,
+    ``cjk_characters``, ``reading_minutes`` and ``removed`` (what sanitising took out).
+    """
+    user = request.user
+    if not (user.is_active and user.is_staff and (user.has_perm("articles.change_article") or user.has_perm("articles.add_article"))):
+        return JsonResponse({"error": "Only newsroom staff who write articles can preview a body."}, status=403)
+    form = BodyPreviewForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": " ".join(message for messages in form.errors.values() for message in messages)}, status=400)
+    removed: list[str] = []
+    blocks = render_body(form.cleaned_data["body"], removed=removed)
+    read_more = []
+    article = None
+    if form.cleaned_data["article"]:
+        article = Article.objects.filter(pk=form.cleaned_data["article"]).first()
+    if article is not None and permissions.can_view_article_preview(user, article):
+        read_more = selectors.read_more(article=article)
+    segments = body_segments(blocks, read_more, keep_empty_slots=True)
+    length = body_length(blocks, words_per_minute=settings.READING_WORDS_PER_MINUTE)
+    response = JsonResponse(
+        {
+            "html": render_to_string("articles/body.html", {"segments": segments}, request=request),
+            "words": length.words,
+            "cjk_characters": length.cjk_characters,
+            "reading_minutes": length.reading_minutes,
+            "removed": sorted(set(removed)),
+        }
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 

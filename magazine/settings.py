@@ -268,6 +268,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 WECHAT_ACCOUNT_ID = os.environ.get("WECHAT_ACCOUNT_ID", "citymagazine")
 WECHAT_FOLLOW_URL = os.environ.get("WECHAT_FOLLOW_URL", "")
 ARTICLES_PER_PAGE = 12
+# Reading time shown in the admin's body editor; a Han character counts as a word.
+READING_WORDS_PER_MINUTE = int(os.environ.get("READING_WORDS_PER_MINUTE", "230"))
 MORE_NEWS_LIMIT = 6
 ICYMI_DAYS = 21
 DISCOVERY_CACHE_SECONDS = 60
