@@ -1,9 +1,12 @@
-"""The admin site: what staff who are not superusers see in its index and sidebar, and single-row models."""
+"""The admin site: the newsroom dashboard on its index, what staff who are not superusers see in its
+index and sidebar, and single-row models."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from magazine.dashboard import newsroom_dashboard
 
 # Sections of third-party plumbing (sign-in records, task queues, history tables) that only
 # superusers look after; anyone else who was given a permission there reaches it by its URL.
@@ -13,6 +16,11 @@ FOLDED_APPS = {"taggit": "articles"}
 
 
 class MagazineAdminSite(admin.AdminSite):
+    def index(self, request, extra_context=None):
+        # The newsroom's work waiting for this person, above the list of sections.
+        extra_context = {**(extra_context or {}), "newsroom": newsroom_dashboard(user=request.user)}
+        return super().index(request, extra_context)
+
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)
         if request.user.is_superuser or app_label is not None:

@@ -10,8 +10,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import services as article_services
+from articles.models import Article
 from articles.tests.factories import ArticleFactory, UserFactory
 from comments.tests.factories import CommentFactory
+from comments.tests.helpers import ensure_staff_groups
 from magazine.tests.factories import EditionFactory
 from newsletter.models import Delivery
 from newsletter.tests.factories import SendFactory, SubscriberFactory
@@ -45,8 +48,17 @@ def pages():
     for n, state in enumerate(["sent", "sent", "queued", "failed", "skipped"]):
         Delivery.objects.create(send=send, subscriber=SubscriberFactory(email=f"reader{n}@example.com"), state=state)
     edition = EditionFactory()
-    UserFactory(username="chief", is_superuser=True)
+    chief = UserFactory(username="chief", is_superuser=True)
+    ensure_staff_groups()
+    # Work in every block of the index's newsroom dashboard, with long titles and a long note.
+    editor = UserFactory(username="ed", groups=["Editor"])
+    ArticleFactory(title=LONG, draft=True, created_by=chief)
+    ArticleFactory(title=LONG, created_by=chief, published_at=timezone.now() + timedelta(days=1))
+    ArticleFactory(title=LONG, status=Article.Status.IN_REVIEW, published_at=None, created_by=chief)
+    returned = ArticleFactory(title=LONG, status=Article.Status.IN_REVIEW, published_at=None, created_by=chief)
+    article_services.article_send_back(article=returned, by=editor, note="Two names are wrong; " * 12)
     return [
+        ("index", reverse("admin:index")),
         ("articles", reverse("admin:articles_article_changelist")),
         ("article form", reverse("admin:articles_article_change", args=[article.pk])),
         ("comments queue", reverse("admin:comments_comment_changelist")),
@@ -88,3 +100,39 @@ def test_admin_pages_fit_the_screen(live_server, browser_page, pages, screen):
     title = page.locator("#result_list td.field-title, #result_list th.field-title").first
     # A long title keeps several words a line: its cell is at least 11 em (about 150 px) wide.
     assert title.bounding_box()["width"] >= 150
+
+
+ROLES = [pytest.param(["Writer"], id="writer"), pytest.param(["Editor"], id="editor"), pytest.param(None, id="admin")]
+
+
+@pytest.mark.parametrize("groups", ROLES)
+def test_admin_index_fits_the_screen_for_each_role(live_server, browser_page, groups):
+    """The newsroom dashboard at 1280×800 as a writer, an editor and an admin: nothing scrolls sideways."""
+    ensure_staff_groups()
+    user = UserFactory(username="someone", groups=groups or [], is_superuser=groups is None)
+    editor = UserFactory(username="ed", groups=["Editor"])
+    now = timezone.now()
+    for n in range(8):
+        ArticleFactory(title=f"{LONG} {n}", draft=True, created_by=user)
+        ArticleFactory(title=f"Short {n}", created_by=user, published_at=now + timedelta(days=n % 3, hours=n + 1))
+        ArticleFactory(title=f"{LONG} {n}", status=Article.Status.IN_REVIEW, published_at=None, created_by=user)
+        ArticleFactory(title=f"{LONG} {n}", published_at=now - timedelta(hours=n + 1))
+    returned = ArticleFactory(title=LONG, status=Article.Status.IN_REVIEW, published_at=None, created_by=user)
+    article_services.article_send_back(article=returned, by=editor, note="Two names are wrong; " * 12)
+    CommentFactory(pending=True, body="A long remark about the ferries and the night markets " * 4)
+
+    page = browser_page(width=1280, height=800)
+    page.goto(live_server.url + reverse("admin:login"))
+    page.fill("#id_username", "someone")
+    page.fill("#id_password", "correct-horse-battery")
+    page.click("input[type=submit]")
+    page.wait_for_url(live_server.url + reverse("admin:index"))
+
+    assert page.evaluate(OVERFLOW) == {"page": False, "tables": 0}
+    assert page.locator("#newsroom-drafts").is_visible()
+    if groups != ["Writer"]:
+        calendar = page.locator("#newsroom-calendar")
+        assert calendar.locator("tbody tr").count() == 14
+        # The day column stays narrow even when the titles are short; the stories get the rest.
+        assert calendar.locator("tbody th").first.bounding_box()["width"] <= 200
+        assert calendar.locator("td").first.bounding_box()["width"] >= 300
