@@ -5,11 +5,18 @@ from django.urls import reverse
 
 from articles.tests.factories import UserFactory
 from comments.models import CommentPolicy
+from comments.tests.helpers import ensure_staff_groups
 from magazine.models import SiteSettings
 
 pytestmark = pytest.mark.django_db
 
 INTERNAL_LABELS = ["Taggit", "Axes", "Tasks database backend", "Django_rq", "Simple history"]
+
+
+@pytest.fixture(autouse=True)
+def _staff_groups(db):
+    """A transactional test earlier on the same worker may have flushed the groups migrations made."""
+    ensure_staff_groups()
 
 
 def test_editor_index_shows_no_internal_app_labels(client):
