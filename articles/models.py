@@ -413,7 +413,6 @@ class ArticleRedirect(models.Model):
         return f"{self.old_path} → article {self.article_id}"
 
 
-
 class ArticleNote(models.Model):
     """A note on an article for the newsroom only: never shown to readers.
 

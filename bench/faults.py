@@ -37,7 +37,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import support  # bench/support.py, beside this script
 
@@ -122,14 +121,7 @@ def main(argv=None) -> int:
     rng = random.Random(options.seed)
 
     workdir = Path(tempfile.mkdtemp(prefix="faults-bench-"))
-    database_url = os.environ.get("DATABASE_URL", "")
-    postgres = database_url.startswith(("postgres://", "postgresql://"))
-    if postgres:
-        database_url = urlsplit(database_url)._replace(path=f"/{options.database_name}").geturl()
-        support.postgres(database_url, f'DROP DATABASE IF EXISTS "{options.database_name}"')
-        support.postgres(database_url, f'CREATE DATABASE "{options.database_name}"')
-    else:
-        database_url = f"sqlite:///{workdir}/faults.sqlite3"
+    database_url, postgres = support.fresh_database(workdir, options.database_name)
 
     redis_process = None
     redis_url = ""

@@ -31,7 +31,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import support  # bench/support.py, beside this script
 
@@ -57,14 +56,7 @@ def main() -> int:
     options = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="newsletter-bench-")
-    database_url = os.environ.get("DATABASE_URL", "")
-    postgres = database_url.startswith(("postgres://", "postgresql://"))
-    if postgres:
-        database_url = urlsplit(database_url)._replace(path=f"/{BENCH_DATABASE}").geturl()
-        support.postgres(database_url, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"')
-        support.postgres(database_url, f'CREATE DATABASE "{BENCH_DATABASE}"')
-    else:
-        database_url = f"sqlite:///{workdir}/bench.sqlite3"
+    database_url, postgres = support.fresh_database(workdir, BENCH_DATABASE)
 
     port = support.free_port()
     sink = subprocess.Popen(

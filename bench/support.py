@@ -31,3 +31,17 @@ def postgres(url: str, statement: str) -> None:
     maintenance = urlsplit(url)._replace(path="/postgres").geturl()
     with psycopg.connect(maintenance, autocommit=True) as connection:
         connection.execute(statement)
+
+
+def fresh_database(workdir, name: str) -> tuple[str, bool]:
+    """A new, empty database for a bench run: ``name`` created (again) on the PostgreSQL server of
+    DATABASE_URL, or a SQLite file in ``workdir``. Returns its URL and whether it is PostgreSQL."""
+    import os
+
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        url = urlsplit(url)._replace(path=f"/{name}").geturl()
+        postgres(url, f'DROP DATABASE IF EXISTS "{name}"')
+        postgres(url, f'CREATE DATABASE "{name}"')
+        return url, True
+    return f"sqlite:///{workdir}/{name}.sqlite3", False

@@ -216,12 +216,13 @@ def sweep(*, limit: int = 100, grace_seconds: float | None = None) -> int:
 
 def retry(*, ids) -> int:
     """Staff: run failed rows again from their first attempt."""
-    count = OutboxTask.objects.filter(pk__in=ids, state=OutboxTask.State.FAILED).update(
+    failed = list(OutboxTask.objects.filter(pk__in=ids, state=OutboxTask.State.FAILED).values_list("pk", flat=True))
+    OutboxTask.objects.filter(pk__in=failed).update(
         state=OutboxTask.State.PENDING, attempts=0, run_after=timezone.now(), lease_until=None, claimed_by="", finished_at=None
     )
-    for pk in ids:
+    for pk in failed:
         transaction.on_commit(lambda pk=pk: ring(pk))
-    return count
+    return len(failed)
 
 
 def worker_name() -> str:

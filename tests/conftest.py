@@ -56,3 +56,19 @@ def browser_page(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory):
+    """Static files collected once for app servers run with DEBUG off (they serve them from a manifest)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    folder = tmp_path_factory.mktemp("production-static")
+    env = {**os.environ, "STATIC_ROOT": str(folder), "DEBUG": "0", "SECRET_KEY": "collectstatic-only-" + "x" * 40}
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=Path(__file__).resolve().parent.parent, env=env, check=True, timeout=180, capture_output=True,
+    )
+    return folder

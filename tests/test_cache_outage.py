@@ -16,7 +16,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from http.cookiejar import CookieJar
@@ -42,7 +41,6 @@ from newsletter.tests.factories import NewsletterFactory
 from tests import tools
 from tests.test_scale_out import (
     PUBLIC_HOST,
-    ROOT,
     SECRET,
     AppServer,
     _csrf_token,
@@ -346,18 +344,6 @@ def test_healthz_says_the_cache_is_down_then_ok(own_redis, client):
 
 
 # --- A real server with production settings.
-
-
-@pytest.fixture(scope="module")
-def static_root(tmp_path_factory):
-    """DEBUG off serves static files from a manifest, so the server needs collectstatic first."""
-    folder = tmp_path_factory.mktemp("outage-static")
-    env = {**os.environ, "STATIC_ROOT": str(folder), "DEBUG": "0", "SECRET_KEY": SECRET}
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=ROOT, env=env, check=True, timeout=180, capture_output=True,
-    )
-    return folder
 
 
 def _sign_in(server: AppServer, username: str):

@@ -62,18 +62,6 @@ def _database_url() -> str:
     return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture(scope="module")
-def static_root(tmp_path_factory):
-    """DEBUG off serves static files from a manifest, so the servers need collectstatic first."""
-    folder = tmp_path_factory.mktemp("scale-out-static")
-    env = {**os.environ, "STATIC_ROOT": str(folder), "DEBUG": "0", "SECRET_KEY": SECRET}
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=ROOT, env=env, check=True, timeout=180, capture_output=True,
-    )
-    return folder
-
-
 class AppServer:
     def __init__(self, name: str, env: dict, logdir: Path):
         self.name = name
