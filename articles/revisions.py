@@ -212,11 +212,7 @@ class EditConflict:
     @property
     def message(self) -> str:
         others = f" (and {self.saves - 1} more save{'s' if self.saves > 2 else ''} before)" if self.saves > 1 else ""
-        return (
-            f"Not saved: {self.saved_by} saved this article at {self.saved_at}{others}, after you opened it. "
-            "Your text is still in the form below. Copy what you wrote, then reload the page to see "
-            "their version and make your changes to it."
-        )
+        return f"Not saved: {self.saved_by} saved this article at {self.saved_at}{others}, after you opened it."
 
 
 def _who(record) -> str:
