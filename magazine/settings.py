@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
-    "taggit",
+    "articles.apps.ArticleTagsConfig",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks",
