@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from articles import emails, permissions, revisions, selectors, services
 from articles.admin_revisions import ArticleRevisionsAdmin
+from articles.body import problems as body_problems
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -106,10 +107,10 @@ class RenditionInline(admin.TabularInline):
 class ImageAdmin(admin.ModelAdmin):
     list_display = ["thumbnail", "title", "dimensions", "rendition_count", "credit", "created_at"]
     list_display_links = ["thumbnail", "title"]
-    list_filter = ["created_at"]
+    list_filter = ["created_at", "decorative"]
     search_fields = ["title", "alt_text", "caption", "credit"]
     date_hierarchy = "created_at"
-    fields = ["title", "file", "alt_text", "caption", "credit", "dimensions", "rendition_count"]
+    fields = ["title", "file", "alt_text", "decorative", "caption", "credit", "dimensions", "rendition_count"]
     readonly_fields = ["dimensions", "rendition_count"]
     formfield_overrides = IMAGE_UPLOADS
     inlines = [RenditionInline]
@@ -221,6 +222,7 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         fields = "__all__"
         widgets = {"body": BodyEditorWidget(), "version": forms.HiddenInput}
+        help_texts = {"body": BodyEditorWidget.HELP_TEXT}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -244,6 +246,15 @@ class ArticleAdminForm(forms.ModelForm):
             self.fields["status"].widget.choices = [c for c in Article.Status.choices if c[0] in allowed]
             if not permissions.can_publish(user):
                 self.fields["status"].help_text = "Set to “In review” to submit the article to an editor."
+
+    def clean_body(self):
+        # Media lines (pictures, galleries, embeds, pull quotes) are checked by the same rule the
+        # editor's preview shows; the text comes back as typed, with every problem listed.
+        body = self.cleaned_data.get("body", "")
+        found = body_problems(body)
+        if found:
+            raise ValidationError(found)
+        return body
 
     def _post_clean(self):
         super()._post_clean()

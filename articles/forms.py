@@ -1,10 +1,12 @@
-"""Forms of the reader pages: what a reader may send to an article view."""
+"""Forms of the article views: what a reader, or the admin's body editor, may send."""
 
 from __future__ import annotations
 
 from django import forms
 
 from articles import sharing
+from articles.models import Image
+from magazine.validators import ImageUploadField
 
 
 class ShareForm(forms.Form):
@@ -34,4 +36,23 @@ class BodyPreviewForm(forms.Form):
         required=False,
         min_value=1,
         error_messages={"invalid": "The article is named by its number.", "min_value": "The article is named by its number."},
+    )
+
+
+class ImageUploadForm(forms.ModelForm):
+    """A picture uploaded from the body editor: the image admin's fields and upload checks."""
+
+    class Meta:
+        model = Image
+        fields = ["title", "file", "alt_text", "decorative", "caption", "credit"]
+        field_classes = {"file": ImageUploadField}
+
+
+class ImageLibraryForm(forms.Form):
+    """The body editor's image library: words to look for (none: the newest pictures)."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        error_messages={"max_length": "Search with fewer words (at most 100 characters)."},
     )

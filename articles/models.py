@@ -99,7 +99,16 @@ class Image(models.Model):
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     alt_text = models.CharField(
-        max_length=250, help_text="What the picture shows, for readers who cannot see it."
+        max_length=250,
+        blank=True,
+        help_text="What the picture shows, for readers who cannot see it. Required unless the picture is decorative.",
+    )
+    decorative = models.BooleanField(
+        default=False,
+        help_text=(
+            "Tick only if the picture adds nothing to the story (a texture, an ornament): screen readers then "
+            "skip it. A photo that shows something needs alt text instead."
+        ),
     )
     caption = models.CharField(max_length=300, blank=True)
     credit = models.CharField(max_length=200, blank=True)
@@ -113,6 +122,14 @@ class Image(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        self.alt_text = self.alt_text.strip()
+        if not self.alt_text and not self.decorative:
+            raise ValidationError(
+                {"alt_text": "Describe what the picture shows for readers who cannot see it, or tick “decorative” "
+                 "if it adds nothing to the story."}
+            )
 
     def sources(self, fmt: str) -> list[dict]:
         """The renditions of one format, narrowest first, each with its URL."""

@@ -11,7 +11,8 @@ from django.db.models import Case, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from articles.models import Article, ArticleNote, Author, ReadMoreLink, Region, Topic
+from articles.body import image_ids
+from articles.models import Article, ArticleNote, Author, Image, ReadMoreLink, Region, Topic
 from magazine.cache import cache_version, cache_versions
 
 
@@ -341,3 +342,23 @@ def article_sent_back_note(*, article: Article):
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def body_images(*, blocks: list[dict]) -> dict[int, Image]:
+    """The library pictures a body shows (inline and in galleries), by number, in one query.
+
+    The renditions travel in ``rendition_summary``, so the pictures cost nothing more.
+    """
+    ids = image_ids(blocks)
+    return Image.objects.in_bulk(ids) if ids else {}
+
+
+def image_library(*, search: str = "", limit: int = 24) -> list[Image]:
+    """The newest pictures of the library, or those whose title, alt text, caption or credit
+    holds ``search``: what the body editor offers to pick from."""
+    images = Image.objects.order_by("-created_at", "-pk")
+    for word in search.split():
+        images = images.filter(
+            Q(title__icontains=word) | Q(alt_text__icontains=word) | Q(caption__icontains=word) | Q(credit__icontains=word)
+        )
+    return list(images[:limit])

@@ -313,6 +313,8 @@ def image_save(*, image: Image, by=None, file_replaced: bool = False) -> Image:
     def after_commit():
         for rendition in stale:
             rendition.file.delete(save=False)
+        # Pages showing the picture (as a hero or inside a body) show its new caption, alt text or file.
+        bump_versions(("image", image.pk))
 
     transaction.on_commit(after_commit)
     return image

@@ -7,6 +7,7 @@ from django_tasks import task
 from articles import emails, permissions
 from articles.models import Article, ArticleNote, Image
 from articles.renditions import create_renditions
+from magazine.cache import bump_versions
 
 
 @task()
@@ -14,7 +15,10 @@ def make_renditions(image_id: int) -> int:
     image = Image.objects.filter(pk=image_id).first()
     if image is None:
         return 0
-    return len(create_renditions(image))
+    made = create_renditions(image)
+    # Pages rendered before the renditions existed showed the original file: now the srcset.
+    bump_versions(("image", image_id))
+    return len(made)
 
 
 @task()

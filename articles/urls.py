@@ -12,6 +12,8 @@ urlpatterns = [
     ),
     path("preview/<int:pk>/", views.article_preview, name="preview"),
     path("preview/body/", views.body_preview, name="body_preview"),
+    path("editor/images/", views.image_library, name="image_library"),
+    path("editor/images/upload/", views.image_upload, name="image_upload"),
     path("share/<int:pk>/", views.article_share, name="share"),
     path("share/<int:pk>/wechat.svg", views.article_share_qr, name="share_qr"),
     path("region/<slug:slug>/", views.RegionView.as_view(), name="region"),

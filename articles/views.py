@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -13,8 +13,9 @@ from taggit.models import Tag
 
 from articles import page_views, permissions, selectors, seo, services, sharing
 from articles.body import body_length, body_segments, render_body
-from articles.forms import BodyPreviewForm, ShareForm
-from articles.models import Article, Author, Region, Topic
+from articles.body import problems as body_problems
+from articles.forms import BodyPreviewForm, ImageLibraryForm, ImageUploadForm, ShareForm
+from articles.models import Article, Author, Image, Region, Topic
 from magazine import pagecache, ratelimit
 from magazine.cache import cache_version
 from magazine.forms import PageForm
@@ -27,6 +28,7 @@ def _article_page(request, article: Article, *, preview: bool = False):
     more_news = aside.more_news
     on_page = {article.pk, *(a.pk for a in read_more), *(a.pk for a in more_news)}
     bylines = list(article.bylines.all())
+    images = selectors.body_images(blocks=article.body_blocks)
     pagecache.depends_on(
         ("article", article.pk),
         ("region", article.region_id),
@@ -35,15 +37,18 @@ def _article_page(request, article: Article, *, preview: bool = False):
         ("comments_policy", "all"),
         *(("article", linked.pk) for linked in read_more),
         *(("author", byline.author_id) for byline in bylines),
+        *(("image", pk) for pk in {article.hero_image_id, *images} if pk),
     )
     pagecache.expires_by(selectors.next_scheduled_publish())
+    segments = body_segments(article.body_blocks, read_more, images=images)
     context = {
         "article": article,
         "bylines": bylines,
         "jsonld_data": seo.news_article_jsonld(article, request, bylines),
         "image_url": seo.article_image_url(article, request),
         "tags": list(article.tags.all()),
-        "segments": body_segments(article.body_blocks, read_more),
+        "segments": segments,
+        "has_embeds": any(segment.embed for segment in segments),
         "more_news": more_news,
         "most_read": aside.most_read,
         "icymi": selectors.in_case_you_missed_it(exclude_ids=on_page),
@@ -137,20 +142,21 @@ def body_preview(request):
     ``cjk_characters``, ``reading_minutes`` and ``removed`` (what sanitising took out).
     """
     user = request.user
-    if not (user.is_active and user.is_staff and (user.has_perm("articles.change_article") or user.has_perm("articles.add_article"))):
+    if not _writes_articles(user):
         return JsonResponse({"error": "Only newsroom staff who write articles can preview a body."}, status=403)
     form = BodyPreviewForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"error": " ".join(message for messages in form.errors.values() for message in messages)}, status=400)
     removed: list[str] = []
     blocks = render_body(form.cleaned_data["body"], removed=removed)
+    problems = body_problems(form.cleaned_data["body"])
     read_more = []
     article = None
     if form.cleaned_data["article"]:
         article = Article.objects.filter(pk=form.cleaned_data["article"]).first()
     if article is not None and permissions.can_view_article_preview(user, article):
         read_more = selectors.read_more(article=article)
-    segments = body_segments(blocks, read_more, keep_empty_slots=True)
+    segments = body_segments(blocks, read_more, images=selectors.body_images(blocks=blocks), keep_empty_slots=True)
     length = body_length(blocks, words_per_minute=settings.READING_WORDS_PER_MINUTE)
     response = JsonResponse(
         {
@@ -159,10 +165,74 @@ def body_preview(request):
             "cjk_characters": length.cjk_characters,
             "reading_minutes": length.reading_minutes,
             "removed": sorted(set(removed)),
+            "problems": problems,
         }
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _writes_articles(user) -> bool:
+    return bool(
+        user.is_active
+        and user.is_staff
+        and (user.has_perm("articles.change_article") or user.has_perm("articles.add_article"))
+    )
+
+
+def _image_json(image: Image) -> dict:
+    smallest = next(iter(image.sources("jpeg")), None)
+    return {
+        "id": image.pk,
+        "title": image.title,
+        "alt_text": image.alt_text,
+        "decorative": image.decorative,
+        "caption": image.caption,
+        "credit": image.credit,
+        "width": image.width,
+        "height": image.height,
+        "thumbnail": smallest["url"] if smallest else image.file.url,
+    }
+
+
+def _private_json(data: dict, *, status: int = 200) -> JsonResponse:
+    response = JsonResponse(data, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def image_upload(request):
+    """The body editor's upload: the image admin's checks, saved through ``services.image_save``.
+
+    JSON back: the new picture (``id``, ``thumbnail`` …), or ``errors`` by field (400).
+    """
+    user = request.user
+    if not (user.is_active and user.is_staff and user.has_perm("articles.add_image")):
+        return _private_json({"error": "Only newsroom staff who may add pictures can upload one."}, status=403)
+    form = ImageUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            image = services.image_save(image=form.save(commit=False), by=user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _private_json({"image": _image_json(image)}, status=201)
+    errors = {field: [str(message) for message in messages] for field, messages in form.errors.items()}
+    return _private_json({"errors": errors}, status=400)
+
+
+@require_GET
+def image_library(request):
+    """The body editor's image library: the newest pictures, or those matching ``?q=``."""
+    user = request.user
+    if not (user.is_active and user.is_staff and (_writes_articles(user) or user.has_perm("articles.add_image"))):
+        return _private_json({"error": "Only newsroom staff who write articles can browse the image library."}, status=403)
+    form = ImageLibraryForm(request.GET)
+    if not form.is_valid():
+        return _private_json({"error": " ".join(form.errors["q"])}, status=400)
+    images = selectors.image_library(search=form.cleaned_data["q"])
+    return _private_json({"images": [_image_json(image) for image in images]})
 
 
 class ArticleListView(ListView):

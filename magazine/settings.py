@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
+from articles.embeds import FRAME_SOURCES as EMBED_FRAME_SOURCES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -370,6 +372,9 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "base-uri": [SELF],
         "object-src": [NONE],
+        # The players of the providers an article may embed (articles/embeds.py), and no other;
+        # a page loads one only when the reader asks for it.
+        "frame-src": EMBED_FRAME_SOURCES,
     }
 }
 

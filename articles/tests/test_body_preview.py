@@ -83,7 +83,7 @@ def test_preview_counts_each_chinese_character_as_a_word(client, settings):
 def test_an_empty_body_has_no_words_and_no_reading_time(client):
     client.force_login(UserFactory(groups=["Writer"]))
     data = client.post(URL, {"body": ""}).json()
-    assert data == {"html": "", "words": 0, "cjk_characters": 0, "reading_minutes": 0, "removed": []}
+    assert data == {"html": "", "words": 0, "cjk_characters": 0, "reading_minutes": 0, "removed": [], "problems": []}
 
 
 def test_preview_says_what_sanitising_removed(client):
