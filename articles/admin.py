@@ -139,8 +139,19 @@ class ImageAdmin(admin.ModelAdmin):
             return False
         return obj is None or permissions.can_change_image(request.user, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or permissions.can_change_image(request.user, obj)
+
     def save_model(self, request, obj, form, change):
         services.image_save(image=obj, by=request.user, file_replaced=change and "file" in form.changed_data)
+
+    def delete_model(self, request, obj):
+        services.image_delete(images=[obj], by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.image_delete(images=queryset, by=request.user)
 
 
 class BylineFormSet(BaseInlineFormSet):

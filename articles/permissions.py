@@ -60,15 +60,17 @@ def can_delete_article(user, article: Article | None) -> bool:
 def can_change_image(user, image: Image) -> bool:
     """Editors change any image; writers only those no article outside their reach shows.
 
-    Replacing a picture changes every article that uses it, so a writer may not swap the
-    hero image of a published article or of another writer's draft.
+    Replacing a picture changes every article that uses it, so a writer may not swap a
+    picture that a published article or another writer's draft shows, as its hero or in its body.
     """
     if not (_active(user) and user.has_perm("articles.change_image")):
         return False
     if can_publish(user):
         return True
+    from articles.selectors import articles_showing_image
+
     mine_unpublished = Q(created_by_id=user.pk) & ~Q(status=Article.Status.PUBLISHED)
-    return not image.hero_of.exclude(mine_unpublished).exists()
+    return not articles_showing_image(image, exclude=mine_unpublished)
 
 
 def can_view_article_preview(user, article: Article) -> bool:

@@ -362,3 +362,23 @@ def image_library(*, search: str = "", limit: int = 24) -> list[Image]:
             Q(title__icontains=word) | Q(alt_text__icontains=word) | Q(caption__icontains=word) | Q(credit__icontains=word)
         )
     return list(images[:limit])
+
+
+def articles_showing_image(image, *, exclude: Q | None = None) -> list[Article]:
+    """The articles that show ``image``, as their hero or in their body (``[image N]``, galleries).
+
+    Body lines are found by a text match on the image's number, then checked on the stored
+    blocks, so ``[image 42]`` is not taken for ``[image 420]``.
+    """
+    from articles.body import image_ids
+
+    articles = Article.objects.all() if exclude is None else Article.objects.exclude(exclude)
+    showing = list(articles.filter(hero_image=image).only("pk", "title"))
+    seen = {article.pk for article in showing}
+    candidates = (
+        articles.filter(Q(body__contains="[image") | Q(body__contains="[gallery"), body__contains=str(image.pk))
+        .exclude(pk__in=seen)
+        .only("pk", "title", "body_blocks")
+    )
+    showing.extend(article for article in candidates if image.pk in image_ids(article.body_blocks))
+    return showing

@@ -320,6 +320,26 @@ def image_save(*, image: Image, by=None, file_replaced: bool = False) -> Image:
     return image
 
 
+def image_delete(*, images, by=None) -> int:
+    """Delete library images; pages that showed them (as a hero or inside a body) refresh.
+
+    A writer may delete only pictures they may change (``permissions.can_change_image``).
+    Returns how many were deleted.
+    """
+    images = list(images)
+    if by is not None:
+        refused = [image for image in images if not permissions.can_change_image(by, image)]
+        if refused:
+            raise PermissionDenied(
+                "This picture is used by a published article or by someone else's article; ask an editor to delete it."
+            )
+    pks = [image.pk for image in images]
+    with transaction.atomic():
+        Image.objects.filter(pk__in=pks).delete()
+    transaction.on_commit(lambda: bump_versions(*(("image", pk) for pk in pks)))
+    return len(pks)
+
+
 def article_save_related_done(*, article: Article) -> None:
     """Bylines, tags and read-more links changed: the revision just made keeps them as saved,
     and pages showing the article must refresh."""

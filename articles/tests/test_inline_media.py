@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -163,6 +164,31 @@ def test_changing_an_inline_pictures_caption_refreshes_the_cached_page(client, s
     with django_capture_on_commit_callbacks(execute=True):
         services.image_save(image=image)
     assert "New caption" in client.get(url).content.decode()
+
+
+def test_deleting_a_picture_in_the_admin_refreshes_the_cached_pages_that_showed_it(client, settings, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    settings.PAGE_CACHE_ENABLED = True
+    inline = ImageFactory(caption="Gone soon")
+    hero = ImageFactory(alt_text="The ferry at dusk")
+    article = ArticleFactory(body=f"Opening.\n\n[image {inline.pk}]", hero_image=hero)
+    url = article.get_absolute_url()
+    client.get(url)
+    page = client.get(url).content.decode()  # from the page cache
+    assert "Gone soon" in page and "The ferry at dusk" in page
+    staff = Client()
+    staff.force_login(UserFactory(username="pictures-editor", groups=["Editor"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            reverse("admin:articles_image_changelist"),
+            {"action": "delete_selected", "_selected_action": [inline.pk, hero.pk], "post": "yes"},
+        )
+    assert response.status_code == 302
+
+    page = client.get(url).content.decode()
+    assert "Gone soon" not in page and "The ferry at dusk" not in page
+    assert "Opening." in page
 
 
 def test_an_image_needs_alt_text_unless_it_is_decorative():

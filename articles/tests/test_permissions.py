@@ -341,6 +341,24 @@ def test_writer_may_not_replace_a_picture_that_a_published_article_shows(client,
     assert own.title == "Replaced" and own.width == 500
 
 
+def test_writer_may_not_change_a_picture_shown_inside_a_published_story(world):
+    from articles import services
+    from articles.tests.factories import ImageFactory
+
+    writer = make_user("writer")
+    inline, in_gallery, nearby = ImageFactory(), ImageFactory(), ImageFactory()
+    ArticleFactory(body=f"Opening.\n\n[image {inline.pk}]\n\n[gallery {nearby.pk} {in_gallery.pk}]", created_by=world["other"])
+    free = ImageFactory(title="Not used yet")
+
+    for picture in (inline, in_gallery, nearby):
+        assert not permissions.can_change_image(writer, picture)
+        picture.title = "Changed"
+        with pytest.raises(PermissionDenied, match="ask an editor"):
+            services.image_save(image=picture, by=writer)
+    assert permissions.can_change_image(writer, free)
+    assert permissions.can_change_image(make_user("editor"), inline)
+
+
 def test_image_save_service_refuses_a_writer_with_a_message(world):
     from articles import services
     from articles.tests.factories import ImageFactory
