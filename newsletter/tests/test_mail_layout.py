@@ -277,3 +277,27 @@ def test_confirmation_and_welcome_mails_share_the_masthead_layout(weekly, smtp):
         assert button["href"].startswith(f"{SITE}{link}") and button["href"] in text
         assert "background-color: #c8102e" in page.with_class("button-cell")[0]["style"]
     assert "<strong>7 Days in China</strong>" in _parts(welcome)[1]
+
+
+def test_mail_image_is_the_narrowest_jpeg_that_fills_the_column(settings):
+    settings.SITE_URL = SITE
+    wide = _picture()  # 1600×900: renditions at 400, 800 and 1200 px
+    assert emails.mail_image(wide) == {
+        "src": SITE + wide.sources("jpeg")[1]["url"], "width": 560, "height": 315, "alt": wide.alt_text
+    }
+    from django.core.files.base import ContentFile
+
+    from articles.tests.factories import image_bytes
+
+    small = _picture(file=ContentFile(image_bytes(width=300, height=200), name="small.jpg"))
+    shown = emails.mail_image(small)
+    assert (shown["width"], shown["height"]) == (300, 200)  # never blown up past its own size
+    assert emails.mail_image(ImageFactory()) is None  # renditions not made yet: no picture rather than the original
+    assert emails.mail_image(None) is None
+
+
+def test_media_on_another_host_keeps_its_own_address(settings):
+    settings.SITE_URL = SITE
+    assert emails.absolute_media("/media/a.jpeg") == f"{SITE}/media/a.jpeg"
+    assert emails.absolute_media("//cdn.example/a.jpeg") == "https://cdn.example/a.jpeg"
+    assert emails.absolute_media("https://cdn.example/a.jpeg") == "https://cdn.example/a.jpeg"
