@@ -100,6 +100,7 @@ def deliver_claimed(*, send: Send, claim: str) -> dict[str, int]:
         start = send.period_start or end - timedelta(days=settings.NEWSLETTER_DIGEST_DAYS)
         candidates = selectors.digest_candidates(since=start, until=end)
     fixed_articles = selectors.send_articles(send=send) if send.kind == Send.Kind.MANUAL else None
+    issue_mail = emails.IssueMail(send=send)
     mail = get_connection()
     try:
         mail.open()
@@ -132,7 +133,7 @@ def deliver_claimed(*, send: Send, claim: str) -> dict[str, int]:
                     topic_ids=[t.pk for t in subscriber.topics.all()],
                 )
             try:
-                message = emails.issue_message(send=send, subscriber=subscriber, articles=articles, connection=mail)
+                message = issue_mail.message(subscriber=subscriber, articles=articles, connection=mail)
                 message.send()
             except Exception as error:  # noqa: BLE001 — recorded on the row, retried with backoff
                 counts[_mark_failure(row, claim, error)] += 1
