@@ -41,7 +41,7 @@ def _article_page(request, article: Article, *, preview: bool = False):
         "article": article,
         "bylines": bylines,
         "jsonld_data": seo.news_article_jsonld(article, request, bylines),
-        "image_url": seo.article_image_url(article, request),
+        "og_image": seo.article_image(article, request),
         "tags": list(article.tags.all()),
         "segments": body_segments(article.body_blocks, read_more),
         "more_news": more_news,

@@ -15,11 +15,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.template import loader
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
+from articles.renditions import create_renditions
 from articles.tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -80,13 +82,16 @@ def reader_pages(client: Client) -> dict[str, tuple[str, int]]:
     news = TopicFactory(slug="news", name="News")
     writer, photographer = AuthorFactory(slug="li-wei", name="Li Wei"), AuthorFactory(name="Zhang Min")
     now = timezone.now()
+    pictures = [ImageFactory(alt_text="Steam over a basket of dumplings"), ImageFactory(alt_text="The Bund at dusk")]
+    for picture in pictures:
+        create_renditions(picture)
     stories = [
         ArticleFactory(
             region=shanghai if n % 2 else beijing,
             topic=food if n % 3 else news,
             title=f"Dumplings & noodles on the Bund, story {n}",
             published_at=now - timedelta(hours=n + 1, microseconds=123456),
-            hero_image=ImageFactory() if n < 4 else None,
+            hero_image=pictures[n % 2] if n < 6 else None,
             authors=[writer] if n % 2 else [writer, photographer],
             tags=["nightlife", "dumplings"],
         )
@@ -98,7 +103,7 @@ def reader_pages(client: Client) -> dict[str, tuple[str, int]]:
         title="Where to eat xiaolongbao in Jing'an",
         slug="xiaolongbao",
         body="First paragraph.\n\nSecond paragraph.\n\nThird paragraph.\n\nFourth paragraph.",
-        hero_image=ImageFactory(),
+        hero_image=pictures[0],
         authors=[writer, photographer],
         tags=["dumplings"],
         read_more=stories[:2],
@@ -173,5 +178,9 @@ def test_every_page_type_passes_the_nu_html_checker(client, tmp_path, settings):
         path = tmp_path / f"{name}.html"
         path.write_bytes(response.content)
         files.append(path)
+    # The server error page, rendered as Django's handler renders it: without a request.
+    path = tmp_path / "server-error.html"
+    path.write_text(loader.get_template("500.html").render())
+    files.append(path)
     errors = check_html(files)
     assert errors == [], "\n".join(errors)
