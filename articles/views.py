@@ -45,7 +45,7 @@ def _article_page(request, article: Article, *, preview: bool = False):
         "article": article,
         "bylines": bylines,
         "jsonld_data": seo.news_article_jsonld(article, request, bylines),
-        "image_url": seo.article_image_url(article, request),
+        "og_image": seo.article_image(article, request),
         "tags": list(article.tags.all()),
         "segments": segments,
         "has_embeds": any(segment.embed for segment in segments),
