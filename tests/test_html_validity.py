@@ -108,6 +108,18 @@ def reader_pages(client: Client) -> dict[str, tuple[str, int]]:
         tags=["dumplings"],
         read_more=stories[:2],
     )
+    illustrated = ArticleFactory(
+        region=shanghai,
+        topic=food,
+        title="A night at the Yuyuan lantern fair",
+        body=(
+            f"The lanterns go up at dusk.\n\n[image {pictures[1].pk} \"Lanterns over the zigzag bridge\"]\n\n"
+            "[pull quote] Come after nine, when the crowds thin. — Chen Jie, stallholder\n\n"
+            f"[gallery {pictures[0].pk} {pictures[1].pk}]\n\n"
+            "[embed https://www.youtube.com/watch?v=dQw4w9WgXcQ \"The fair in two minutes\"]\n\n"
+            "[embed https://www.openstreetmap.org/?mlat=31.2272&mlon=121.4921 \"Where the fair is\"]"
+        ),
+    )
     first = CommentFactory(article=article, body="Go early: the queue is long by noon.")
     reply = reply_to(first, body="Agreed, and the crab ones are worth it.")
     edition = EditionFactory()
@@ -127,6 +139,7 @@ def reader_pages(client: Client) -> dict[str, tuple[str, int]]:
         "home": ("/", 200),
         "article": (article.get_absolute_url(), 200),
         "article-plain": (stories[5].get_absolute_url(), 200),
+        "article-media": (illustrated.get_absolute_url(), 200),
         "region": (reverse("articles:region", args=["shanghai"]), 200),
         "region-topic": (reverse("articles:region_topic", args=["shanghai", "food"]), 200),
         "topic": (reverse("articles:topic", args=["food"]), 200),
@@ -178,6 +191,8 @@ def test_every_page_type_passes_the_nu_html_checker(client, tmp_path, settings):
         path = tmp_path / f"{name}.html"
         path.write_bytes(response.content)
         files.append(path)
+    media = (tmp_path / "article-media.html").read_text()
+    assert media.count("body-figure") >= 3 and media.count('class="embed') >= 2 and "pull-quote" in media
     # The server error page, rendered as Django's handler renders it: without a request.
     path = tmp_path / "server-error.html"
     path.write_text(loader.get_template("500.html").render())
