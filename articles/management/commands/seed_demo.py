@@ -27,7 +27,17 @@ from taggit.models import Tag, TaggedItem
 from articles import demo_content as content
 from articles import search
 from articles.body import render_body
-from articles.models import Article, ArticleAuthor, Author, Image, ReadMoreLink, Region, Rendition, Topic
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    Image,
+    ReadMoreLink,
+    Region,
+    Rendition,
+    Topic,
+    reading_minutes_of,
+)
 from articles.renditions import create_renditions, rendition_widths
 from magazine.cache import bump_versions
 
@@ -249,7 +259,7 @@ class DemoSeeder:
         }
         self.tag_ids = self._tags()
         self.content_type_id = ContentType.objects.get_for_model(Article).pk
-        self.bodies: dict[tuple[str, str, int], tuple[str, list, str]] = {}
+        self.bodies: dict[tuple[str, str, int], tuple[str, list, str, int]] = {}
         # Read-more targets: live demo articles by topic, including those already in the database.
         self.link_pool: dict[int, list[int]] = {topic.pk: [] for topic in self.topics.values()}
         self.used_titles: set[str] = set()
@@ -268,7 +278,7 @@ class DemoSeeder:
                 found[name] = Tag.objects.get_or_create(name=name)[0].pk
         return found
 
-    def _body(self, region: str, topic: str, variant: int) -> tuple[str, list, str]:
+    def _body(self, region: str, topic: str, variant: int) -> tuple[str, list, str, int]:
         key = (region, topic, variant)
         if key not in self.bodies:
             rng = random.Random(f"body:{self.seed}:{region}:{topic}:{variant}")
@@ -276,7 +286,7 @@ class DemoSeeder:
             # What Article.save() would derive; bulk_create skips save(), so it is done here once.
             blocks = render_body(markdown)
             html = "\n".join(block["html"] for block in blocks if block["type"] == "html")
-            self.bodies[key] = (markdown, blocks, html)
+            self.bodies[key] = (markdown, blocks, html, reading_minutes_of(blocks))
         return self.bodies[key]
 
     def _title(self, rng: random.Random, region: str, topic: str) -> str:
@@ -293,7 +303,7 @@ class DemoSeeder:
         region = rng.choices(self.region_slugs, self.region_weights)[0]
         topic = rng.choices(self.topic_slugs, self.topic_weights)[0]
         title = self._title(rng, region, topic)
-        markdown, blocks, html = self._body(region, topic, rng.randrange(BODY_VARIANTS))
+        markdown, blocks, html, minutes = self._body(region, topic, rng.randrange(BODY_VARIANTS))
         author_ids, weights = self.author_choices[topic]
         authors = [rng.choices(author_ids, weights)[0]]
         if rng.random() < 0.25:
@@ -305,6 +315,7 @@ class DemoSeeder:
             body=markdown,
             body_blocks=blocks,
             body_html=html,
+            reading_minutes=minutes,
             hero_image_id=rng.choice(self.images_by_topic.get(topic) or self.all_image_ids),
             region=self.regions[region],
             topic=self.topics[topic],
