@@ -71,7 +71,7 @@ class CommentAdminForm(forms.ModelForm):
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     form = CommentAdminForm
-    list_display = ["excerpt", "state_summary", "reports", "sender", "article_place", "created_at"]
+    list_display = ["excerpt", "state_summary", "sender", "article_place", "created_at"]
     list_display_links = ["excerpt"]
     list_select_related = ["article__region"]
     list_filter = [
@@ -120,15 +120,15 @@ class CommentAdmin(admin.ModelAdmin):
     def state_summary(self, obj):
         notes = []
         if obj.flag_count:
-            notes.append(ngettext("%d reader report", "%d reader reports", obj.flag_count) % obj.flag_count)
+            reported = ngettext("%d reader report", "%d reader reports", obj.flag_count) % obj.flag_count
+            reasons = self.reports(obj)
+            notes.append(f"{reported}: {reasons}" if reasons else reported)
         notes.append("address confirmed" if obj.confirmed_at else "not confirmed")
         return format_html('{}<span class="cell-note">{}</span>', obj.get_state_display(), " · ".join(notes))
 
-    @admin.display(description="Reported for")
     def reports(self, obj):
+        """The reasons readers gave, most given first: "Spam (2), Off-topic"."""
         reasons = selectors.report_reasons(comment=obj)
-        if not reasons:
-            return "—"
         return ", ".join(f"{label} ({count})" if count > 1 else label for label, count in reasons)
 
     @admin.display(description="Reader reports")
