@@ -405,11 +405,18 @@ class ArticleAdmin(ArticleRevisionsAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         self._say_when_scheduled(request, obj)
+        self._warn_about_read_more_slots(request, obj)
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
         self._say_when_scheduled(request, obj)
+        self._warn_about_read_more_slots(request, obj)
         return super().response_change(request, obj)
+
+    def _warn_about_read_more_slots(self, request, obj):
+        warning = selectors.read_more_slot_report(article=obj).message
+        if warning:
+            self.message_user(request, warning, messages.WARNING)
 
     def _say_when_scheduled(self, request, obj):
         if obj.is_scheduled:

@@ -8,10 +8,15 @@ from django.utils import timezone
 from simple_history import register as simple_history_register
 from taggit.managers import TaggableManager
 
-from articles.body import render_body
+from articles.body import body_length, render_body
 from articles.querysets import ArticleQuerySet
 from magazine.uploads import ContentImageField
 from magazine.validators import validate_image_file
+
+
+def reading_minutes_of(blocks: list[dict]) -> int:
+    """The reading time of rendered body blocks, as cards and article pages show it."""
+    return min(body_length(blocks, words_per_minute=settings.READING_WORDS_PER_MINUTE).reading_minutes, 32767)
 
 
 class TaxonomyTerm(models.Model):
@@ -186,6 +191,9 @@ class Article(models.Model):
     )
     body_html = models.TextField(editable=False, default="")
     body_blocks = models.JSONField(editable=False, default=list)
+    # Minutes a reader takes over the body (settings.READING_WORDS_PER_MINUTE), derived on save
+    # like body_html, so a card shows it without reading the body.
+    reading_minutes = models.PositiveSmallIntegerField(editable=False, default=0)
     hero_image = models.ForeignKey(
         Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="hero_of"
     )
@@ -258,9 +266,10 @@ class Article(models.Model):
         # body_html is derived from body alone; rendering here keeps the two from drifting.
         self.body_blocks = render_body(self.body)
         self.body_html = "\n".join(block["html"] for block in self.body_blocks if block["type"] == "html")
+        self.reading_minutes = reading_minutes_of(self.body_blocks)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html", "body_blocks"}
+            kwargs["update_fields"] = {*update_fields, "body_html", "body_blocks", "reading_minutes"}
         super().save(*args, **kwargs)
 
     @property
@@ -483,7 +492,7 @@ class ArticleRevisionRelations(models.Model):
 # restore never rolls back a comment or share count.
 simple_history_register(
     Article,
-    excluded_fields=["body_html", "body_blocks", "comment_count", "share_count", "created_at", "updated_at"],
+    excluded_fields=["body_html", "body_blocks", "reading_minutes", "comment_count", "share_count", "created_at", "updated_at"],
     user_related_name="article_revisions",
     bases=[ArticleRevisionRelations],
     verbose_name="article revision",

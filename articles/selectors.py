@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -66,16 +66,134 @@ def _pick_more_news(rows, article: Article, limit: int) -> list[Article]:
     return (region + topic)[:limit]
 
 
-def read_more(*, article: Article) -> list[Article]:
-    """The hand-picked READ MORE articles that are live, in the order the editor set."""
+def read_more(*, article: Article, slots: int | None = None) -> list[Article]:
+    """The article's READ MORE links: the hand-picked ones that are live, in the order the editor
+    set, then one related article for each ``[read more]`` slot no hand-picked link is left for.
+
+    ``slots`` is the number of ``[read more]`` slots to fill (by default, those of the saved
+    body). A filled link (``read_more_filled`` is True on it) comes from the article's region and
+    topic, newest first, or else shares tags with it, most shared tags first (its own region
+    first): never from another city merely because it is new. A slot nothing fits stays empty.
+    """
     links = ReadMoreLink.objects.filter(article=article)
-    return list(
+    picked = list(
         published_articles()
         .filter(pk__in=links.values("target_id"))
         .select_related("region")
         .defer("body", "body_html", "body_blocks")
         .annotate(_link_order=Subquery(links.filter(target=OuterRef("pk")).values("sort_order")[:1]))
         .order_by("_link_order", "pk")
+    )
+    slots = read_more_slots(article) if slots is None else slots
+    missing = slots - len(picked)
+    if missing > 0 and article.pk is not None:
+        picked += read_more_fill(article=article, count=missing, exclude_ids=[a.pk for a in picked])
+    return picked
+
+
+def read_more_slots(article: Article) -> int:
+    """How many ``[read more]`` slots the saved body has."""
+    return sum(1 for block in article.body_blocks or [] if block.get("type") == "read_more")
+
+
+def read_more_fill(*, article: Article, count: int, exclude_ids=()) -> list[Article]:
+    """Up to ``count`` live articles related to ``article`` for READ MORE slots left empty.
+
+    First the newest of the same region and topic; then articles sharing tags with it, most
+    shared tags first, its own region before others, newest first. Never the article itself
+    nor one of ``exclude_ids``. At most two queries, each with a LIMIT.
+    """
+    if count <= 0 or article.pk is None:
+        return []
+    excluded = {article.pk, *exclude_ids}
+    candidates = (
+        published_articles().exclude(pk__in=excluded).select_related("region").defer("body", "body_html", "body_blocks")
+    )
+    found = list(
+        candidates.filter(region_id=article.region_id, topic_id=article.topic_id).newest_first()[:count]
+    )
+    for item in found:
+        item.read_more_filled = "region_topic"
+    if len(found) < count:
+        from taggit.models import TaggedItem
+
+        tag_ids = TaggedItem.objects.filter(
+            content_type__app_label="articles", content_type__model="article", object_id=article.pk
+        ).values("tag_id")
+        shared = (
+            candidates.exclude(pk__in=[a.pk for a in found])
+            .filter(tagged_items__tag_id__in=tag_ids)
+            .annotate(
+                _shared_tags=Count("tagged_items", distinct=True),
+                _same_region=Case(When(region_id=article.region_id, then=Value(1)), default=Value(0)),
+            )
+            .order_by("-_shared_tags", "-_same_region", "-published_at", "-pk")[: count - len(found)]
+        )
+        for item in shared:
+            item.read_more_filled = "tags"
+            found.append(item)
+    return found
+
+
+def read_more_cache_dependencies(*, article: Article, links: list[Article]) -> list[tuple[str, object]]:
+    """What a page showing ``links`` (from ``read_more``) must be re-rendered for.
+
+    Each linked article; and, when the body has more slots than hand-picked links, every
+    publish: a newly published article sharing tags may fill a slot (a new one of the same
+    region and topic is already covered by the page's region and topic versions).
+    """
+    pairs: list[tuple[str, object]] = [("article", linked.pk) for linked in links]
+    if any(getattr(linked, "read_more_filled", None) for linked in links) or len(links) < read_more_slots(article):
+        pairs.append(("articles", "all"))
+    return pairs
+
+
+@dataclass
+class ReadMoreSlotReport:
+    slots: int
+    picked: int
+    filled: int
+    source: str  # where filled links come from, e.g. "Shanghai/Food & Drink"
+
+    @property
+    def message(self) -> str | None:
+        """The admin's warning about slots with no hand-picked article, or None when all have one."""
+        empty = self.slots - self.picked
+        if empty <= 0:
+            return None
+        slots = f"{self.slots} [read more] slot{'s' if self.slots != 1 else ''}"
+        picked = f"only {self.picked} hand-picked article{'s' if self.picked != 1 else ''}" if self.picked else (
+            "no hand-picked article"
+        )
+        head = f"The body has {slots} but {picked}; "
+        if self.filled >= empty:
+            return head + f"{empty} will be filled from {self.source}."
+        if self.filled:
+            stay = empty - self.filled
+            return head + (
+                f"{self.filled} will be filled from {self.source} and {stay} will stay empty "
+                "(no other live article of the same region and topic, or with shared tags)."
+            )
+        return head + (
+            f"{'they' if empty != 1 else 'it'} will stay empty: no other live article of the same region "
+            "and topic, or with shared tags, fits."
+        )
+
+
+def read_more_slot_report(*, article: Article) -> ReadMoreSlotReport:
+    """How the saved body's ``[read more]`` slots will be filled, for the admin's warning."""
+    links = read_more(article=article)
+    filled = [linked for linked in links if getattr(linked, "read_more_filled", None)]
+    sources = []
+    if any(linked.read_more_filled == "region_topic" for linked in filled):
+        sources.append(f"{article.region.name}/{article.topic.name}")
+    if any(linked.read_more_filled == "tags" for linked in filled):
+        sources.append("articles with shared tags")
+    return ReadMoreSlotReport(
+        slots=read_more_slots(article),
+        picked=len(links) - len(filled),
+        filled=len(filled),
+        source=" and ".join(sources) or f"{article.region.name}/{article.topic.name}",
     )
 
 

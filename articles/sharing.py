@@ -20,6 +20,7 @@ NETWORKS = {
     "linkedin": "LinkedIn",
     "email": "Email",
     "copy": "Copy link",
+    "system": "Share sheet",  # the phone's own share sheet (Web Share API)
 }
 # One counted share per reader (IP address), article and network in this many seconds.
 SHARE_RATE_LIMIT_SECONDS = 3600

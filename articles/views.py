@@ -35,7 +35,7 @@ def _article_page(request, article: Article, *, preview: bool = False):
         ("topic", article.topic_id),
         ("featured", "all"),
         ("comments_policy", "all"),
-        *(("article", linked.pk) for linked in read_more),
+        *selectors.read_more_cache_dependencies(article=article, links=read_more),
         *(("author", byline.author_id) for byline in bylines),
         *(("image", pk) for pk in {article.hero_image_id, *images} if pk),
     )
@@ -155,7 +155,7 @@ def body_preview(request):
     if form.cleaned_data["article"]:
         article = Article.objects.filter(pk=form.cleaned_data["article"]).first()
     if article is not None and permissions.can_view_article_preview(user, article):
-        read_more = selectors.read_more(article=article)
+        read_more = selectors.read_more(article=article, slots=sum(1 for b in blocks if b["type"] == "read_more"))
     segments = body_segments(blocks, read_more, images=selectors.body_images(blocks=blocks), keep_empty_slots=True)
     length = body_length(blocks, words_per_minute=settings.READING_WORDS_PER_MINUTE)
     response = JsonResponse(

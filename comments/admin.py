@@ -4,7 +4,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import ngettext
 
@@ -46,6 +48,19 @@ class FlaggedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReportReasonFilter(admin.SimpleListFilter):
+    title = "report reason"
+    parameter_name = "report_reason"
+
+    def lookups(self, request, model_admin):
+        return CommentFlag.Reason.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in CommentFlag.Reason.values:
+            return queryset.filter(pk__in=CommentFlag.objects.filter(reason=self.value()).values("comment_id"))
+        return queryset
+
+
 class CommentAdminForm(forms.ModelForm):
     class Meta:
         model = Comment
@@ -62,6 +77,7 @@ class CommentAdmin(admin.ModelAdmin):
     list_filter = [
         StateFilter,
         FlaggedFilter,
+        ReportReasonFilter,
         ("article__region", admin.RelatedOnlyFieldListFilter),
         ("article", admin.RelatedOnlyFieldListFilter),
         "created_at",
@@ -75,9 +91,10 @@ class CommentAdmin(admin.ModelAdmin):
     readonly_fields = [
         "article_link", "parent", "state", "spam_reasons", "email", "ip", "user_agent",
         "created_at", "confirmed_at", "moderated_at", "moderated_by", "flag_count", "body_preview",
+        "report_details",
     ]
     fieldsets = [
-        (None, {"fields": ["article_link", "parent", "state", "spam_reasons", "flag_count"]}),
+        (None, {"fields": ["article_link", "parent", "state", "spam_reasons", "flag_count", "report_details"]}),
         ("Comment", {"fields": ["name", "email", "body", "body_preview", "notify_replies"]}),
         ("Where from", {"classes": ["collapse"], "fields": ["ip", "user_agent"]}),
         ("History", {"fields": ["created_at", "confirmed_at", "moderated_at", "moderated_by"]}),
@@ -91,7 +108,9 @@ class CommentAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context=extra_context)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("article__region", "parent", "moderated_by")
+        return selectors.with_reports(
+            super().get_queryset(request).select_related("article__region", "parent", "moderated_by")
+        )
 
     @admin.display(description="Comment")
     def excerpt(self, obj):
@@ -101,9 +120,34 @@ class CommentAdmin(admin.ModelAdmin):
     def state_summary(self, obj):
         notes = []
         if obj.flag_count:
-            notes.append(ngettext("%d reader report", "%d reader reports", obj.flag_count) % obj.flag_count)
+            reported = ngettext("%d reader report", "%d reader reports", obj.flag_count) % obj.flag_count
+            reasons = self.reports(obj)
+            notes.append(f"{reported}: {reasons}" if reasons else reported)
         notes.append("address confirmed" if obj.confirmed_at else "not confirmed")
         return format_html('{}<span class="cell-note">{}</span>', obj.get_state_display(), " · ".join(notes))
+
+    def reports(self, obj):
+        """The reasons readers gave, most given first: "Spam (2), Off-topic"."""
+        reasons = selectors.report_reasons(comment=obj)
+        return ", ".join(f"{label} ({count})" if count > 1 else label for label, count in reasons)
+
+    @admin.display(description="Reader reports")
+    def report_details(self, obj):
+        flags = list(obj.flags.all())
+        if not flags:
+            return "—"
+        return format_html_join(
+            "",
+            "<p>{} · {}{}</p>",
+            (
+                (
+                    date_format(timezone.localtime(flag.created_at), "j M Y, H:i"),
+                    flag.get_reason_display() or "No reason given",
+                    f": “{flag.note}”" if flag.note else "",
+                )
+                for flag in flags
+            ),
+        )
 
     @admin.display(description="From", ordering="name")
     def sender(self, obj):
@@ -184,10 +228,12 @@ class CommentAdmin(admin.ModelAdmin):
 
 @admin.register(CommentFlag)
 class CommentFlagAdmin(admin.ModelAdmin):
-    list_display = ["comment", "created_at"]
+    list_display = ["comment", "reason", "note", "created_at"]
+    list_filter = ["reason"]
     list_select_related = ["comment"]
+    search_fields = ["note", "comment__body"]
     date_hierarchy = "created_at"
-    readonly_fields = ["comment", "fingerprint", "created_at"]
+    readonly_fields = ["comment", "reason", "note", "fingerprint", "created_at"]
 
     def has_add_permission(self, request):
         return False

@@ -3,6 +3,7 @@ from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.conf import settings
 
+from comments.models import CommentFlag
 from comments.text import clean_text
 from magazine.forms import page_number_field
 
@@ -70,6 +71,42 @@ class CommentForm(forms.Form):
 
     def clean_email(self):
         return self.cleaned_data["email"].strip()
+
+
+class CommentReportForm(forms.Form):
+    """Why a reader reports a comment: a reason to choose, and a note if they want to add one."""
+
+    NOTE_MAX_LENGTH = 500
+
+    reason = forms.ChoiceField(
+        label="What is wrong with this comment?",
+        choices=CommentFlag.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Please choose a reason, so the moderators know what to look for."},
+    )
+    note = forms.CharField(
+        label="Anything the moderators should know (optional)",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"Up to {NOTE_MAX_LENGTH} characters. Not shown to other readers.",
+    )
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].error_messages["invalid_choice"] = "Please choose one of the reasons listed."
+        self.fields["note"].error_messages["max_length"] = (
+            f"Please keep the note to {self.NOTE_MAX_LENGTH} characters (it has %(show_value)d)."
+        )
+        self.helper = FormHelper()
+        self.helper.form_action = action
+        self.helper.form_method = "post"
+        self.helper.form_class = "comment-report-form"
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout("reason", "note", Submit("submit", "Send report", css_class="btn btn-dark"))
+
+    def clean_note(self):
+        return clean_text(self.cleaned_data["note"])
 
 
 class ConfirmForm(forms.Form):

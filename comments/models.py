@@ -109,10 +109,20 @@ def body_fingerprint(body: str) -> str:
 
 
 class CommentFlag(models.Model):
-    """A reader's report of a comment; one per reader and comment."""
+    """A reader's report of a comment, with the reason they chose; one per reader and comment."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        ABUSE = "abuse", "Abuse or harassment"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        MISINFORMATION = "misinformation", "Misinformation"
+        OTHER = "other", "Other"
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="flags")
     fingerprint = models.CharField(max_length=64)
+    # Reports made before readers were asked for a reason have none.
+    reason = models.CharField(max_length=20, choices=Reason.choices, blank=True, db_index=True)
+    note = models.TextField(blank=True, max_length=500, help_text="What the reader added, if anything.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from comments.models import Comment, CommentPolicy, KnownCommenter, normalise_email
+from comments.models import Comment, CommentFlag, CommentPolicy, KnownCommenter, normalise_email
 
 State = Comment.State
 HIDDEN = [State.SPAM, State.REMOVED]
@@ -195,3 +195,27 @@ def moderation_digest() -> dict:
     """What the daily digest lists: how many comments wait, and the oldest first."""
     pending = Comment.objects.pending().select_related("article").order_by("-flag_count", "created_at")
     return {"count": pending.count(), "comments": list(pending[:50])}
+
+
+# --- Reader reports, as moderators read them.
+
+def with_reports(comments):
+    """``comments`` with their reader reports prefetched (one query for a whole page)."""
+    from django.db.models import Prefetch
+
+    return comments.prefetch_related(
+        Prefetch("flags", queryset=CommentFlag.objects.only("pk", "comment_id", "reason", "note", "created_at"))
+    )
+
+
+def report_reasons(*, comment: Comment) -> list[tuple[str, int]]:
+    """The reasons readers gave for reporting ``comment``, most given first, with their counts.
+
+    Reads the reports prefetched by ``with_reports``; reports made before readers were asked
+    for a reason count as "No reason given".
+    """
+    counts: dict[str, int] = {}
+    for flag in comment.flags.all():
+        label = flag.get_reason_display() if flag.reason else "No reason given"
+        counts[label] = counts.get(label, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))

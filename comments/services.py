@@ -343,8 +343,11 @@ class FlagResult:
     created: bool
 
 
-def comment_flag(*, comment: Comment, fingerprint: str, ip: str | None) -> FlagResult:
-    """A reader reports a comment: one flag per reader, a few flags per hour per address."""
+def comment_flag(*, comment: Comment, fingerprint: str, ip: str | None, reason: str, note: str = "") -> FlagResult:
+    """A reader reports a comment for ``reason`` (a ``CommentFlag.Reason``), with an optional
+    note: one flag per reader, a few flags per hour per address."""
+    if reason not in CommentFlag.Reason.values:
+        raise ValueError(f"Unknown report reason {reason!r}; expected one of: {', '.join(CommentFlag.Reason.values)}.")
     if comment.state != State.APPROVED:
         raise spam.Refused("This comment is no longer shown.")
     if CommentFlag.objects.filter(comment=comment, fingerprint=fingerprint).exists():
@@ -353,7 +356,7 @@ def comment_flag(*, comment: Comment, fingerprint: str, ip: str | None) -> FlagR
         raise spam.Refused("You have reported many comments in a short time. Please try again later.")
     try:
         with transaction.atomic():
-            CommentFlag.objects.create(comment=comment, fingerprint=fingerprint)
+            CommentFlag.objects.create(comment=comment, fingerprint=fingerprint, reason=reason, note=note)
             Comment.objects.filter(pk=comment.pk).update(flag_count=F("flag_count") + 1)
     except IntegrityError:
         return FlagResult(created=False)

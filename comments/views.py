@@ -1,4 +1,4 @@
-"""Reader-facing comment pages: post, reply, flag, and the links from comment emails."""
+"""Reader-facing comment pages: post, reply, report (flag), and the links from comment emails."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import Article
 from comments import proof, selectors, services, spam, tokens
-from comments.forms import CommentForm, ConfirmForm
+from comments.forms import CommentForm, CommentReportForm, ConfirmForm
 from comments.models import Comment, CommentPolicy
 from magazine import ratelimit
 
@@ -150,19 +150,44 @@ def _fingerprint(request) -> str:
     return hashlib.sha256(f"{ip}|{agent}".encode()).hexdigest()
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def flag(request, pk: int):
+    """Report a comment: a small page asks why (GET); the report is made on POST only."""
     comment = get_object_or_404(Comment.objects.select_related("article__region"), pk=pk)
+    article = comment.article
+    if not article.is_live:
+        raise Http404("No such article.")
+    if comment.state != Comment.State.APPROVED:
+        messages.info(request, "This comment is no longer shown.", extra_tags="comments")
+        return HttpResponseRedirect(f"{article.get_absolute_url()}#comments")
+    action = reverse("comments:flag", args=[comment.pk])
+    if request.method == "GET":
+        return _report_page(request, comment, CommentReportForm(action=action))
+    form = CommentReportForm(data=request.POST, action=action)
+    if not form.is_valid():
+        return _report_page(request, comment, form, status=400)
     try:
-        result = services.comment_flag(comment=comment, fingerprint=_fingerprint(request), ip=services.client_ip(request))
+        result = services.comment_flag(
+            comment=comment,
+            fingerprint=_fingerprint(request),
+            ip=services.client_ip(request),
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
     except spam.Refused as refusal:
         messages.warning(request, refusal.message, extra_tags="comments")
     else:
         if result.created:
-            messages.success(request, "Thank you for the report: a moderator will look at this comment.", extra_tags="comments")
+            messages.success(request, "Thanks, a moderator will look at it.", extra_tags="comments")
         else:
             messages.info(request, "You have already reported this comment.", extra_tags="comments")
-    return HttpResponseRedirect(f"{comment.article.get_absolute_url()}#comment-{comment.pk}")
+    return HttpResponseRedirect(f"{article.get_absolute_url()}#comments")
+
+
+def _report_page(request, comment, form, *, status=200):
+    return render(
+        request, "comments/report.html", {"comment": comment, "article": comment.article, "form": form}, status=status
+    )
 
 
 # --- Links from emails: GET shows a page with a button, POST does it.

@@ -427,7 +427,7 @@ def test_share_and_flag_posts(site, reader):
     @given(url=st.sampled_from([share, flag]), network=hostile, extra=hostile)
     def check(url, network, extra):
         def run():
-            response = reader.post(url, {"network": network, "reason": extra})
+            response = reader.post(url, {"network": network, "reason": extra, "note": network})
             assert_safe(response, repr((network, extra)))
             if url == share:
                 assert response["Content-Type"].startswith("application/json")

@@ -90,7 +90,7 @@ def _comment_post_refused(response):
 def _flag_setup():
     comments = CommentFactory.create_batch(4)
     urls = [f"/comments/{c.pk}/flag/" for c in comments]
-    return urls, lambda n: {}
+    return urls, lambda n: {"reason": "spam"}
 
 
 def _flag_refused(response):

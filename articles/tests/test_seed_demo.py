@@ -1,3 +1,4 @@
+import re
 from io import StringIO
 
 import pytest
@@ -9,7 +10,17 @@ from taggit.models import TaggedItem
 
 from articles import selectors
 from articles.body import render_body
-from articles.models import Article, ArticleAuthor, Author, Image, ReadMoreLink, Region, Rendition, Topic
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    ArticleViewDay,
+    Author,
+    Image,
+    ReadMoreLink,
+    Region,
+    Rendition,
+    Topic,
+)
 from articles.tests.factories import ArticleFactory, ImageFactory, RegionFactory, TopicFactory, image_bytes
 from magazine.cache import cache_version
 
@@ -183,7 +194,8 @@ def test_seed_gives_a_staff_slug_clash_a_new_slug_and_keeps_the_staff_article(he
 
     staff.refresh_from_db()
     assert staff.slug == clashing and staff.title == "Staff got there first"
-    assert demo_articles().filter(slug=f"{clashing}-2").exists()
+    clash = demo_articles().get(slug__startswith=clashing)
+    assert clash.slug == f"{clashing}-{clash.region.slug}"
 
 
 def test_same_seed_gives_the_same_magazine_and_another_seed_a_different_one(hero_pool):
@@ -264,3 +276,56 @@ def test_demo_articles_start_with_a_first_revision(hero_pool, monkeypatch):
     monkeypatch.setattr(command, "REVISIONS_UP_TO", 5)
     seed("--articles", "20", "--batch-size", "10")
     assert demo_articles().exclude(pk__in=Article.history.values("id")).count() == 10
+
+
+def test_the_demo_as_make_run_loads_it_has_most_read_full_and_slugs_without_numbers(hero_pool):
+    seed()  # the default size, as `make run` loads it
+
+    assert len(selectors.most_read()) == 5
+    for region in Region.objects.filter(parent__isnull=True):
+        if Article.objects.published().in_region(region).count() > 5:
+            assert len(selectors.most_read(region=region)) == 5, region
+    numbered = [slug for slug in Article.objects.values_list("slug", flat=True) if re.search(r"-\d+$", slug)]
+    assert numbered == []
+    assert Article.objects.values("slug").distinct().count() == Article.objects.count()
+    assert all(a.reading_minutes >= 1 for a in demo_articles())
+
+
+def test_page_views_are_added_once_a_week_and_real_views_are_kept(hero_pool):
+    seed("--articles", "12")
+    rows = ArticleViewDay.objects.count()
+    assert rows
+
+    seed("--articles", "12")
+    assert ArticleViewDay.objects.count() == rows
+
+    # A week later (no views in the window any more) the next run adds a fresh week.
+    ArticleViewDay.objects.all().delete()
+    old_day = timezone.localdate() - timezone.timedelta(days=8)
+    real = ArticleViewDay.objects.create(article=demo_articles().published().first(), day=old_day, views=3)
+    out = seed("--articles", "12")
+    assert ArticleViewDay.objects.count() == rows + 1
+    assert ArticleViewDay.objects.get(pk=real.pk).views == 3
+    assert "page view days" in out
+
+
+def test_a_repeated_title_is_told_apart_without_a_number(hero_pool):
+    from articles.management.commands.seed_demo import _letters
+
+    assert [_letters(n) for n in (1, 2, 26, 27, 28)] == ["a", "b", "z", "aa", "ab"]
+    seed("--articles", "60")
+    titles = list(demo_articles().values_list("title", flat=True))
+    assert len(set(titles)) == len(titles)
+
+
+def test_past_the_title_memory_repeated_titles_still_get_slugs_without_numbers(hero_pool, monkeypatch):
+    from articles.management.commands import seed_demo as command
+
+    monkeypatch.setattr(command, "TITLE_MEMORY", 0)  # as in a benchmark-sized load
+    seed("--articles", "120", "--batch-size", "50")
+
+    slugs = list(Article.objects.values_list("slug", flat=True))
+    titles = list(demo_articles().values_list("title", flat=True))
+    assert len(set(titles)) < len(titles)  # titles did repeat
+    assert len(set(slugs)) == len(slugs)
+    assert not [slug for slug in slugs if re.search(r"-\d+$", slug)]

@@ -226,7 +226,9 @@ def test_reply_to_a_hidden_comment_is_refused():
 
 def test_flag_on_hidden_comment_is_refused():
     with pytest.raises(spam.Refused):
-        services.comment_flag(comment=CommentFactory(removed=True), fingerprint="f", ip="198.51.100.1")
+        services.comment_flag(
+            comment=CommentFactory(removed=True), fingerprint="f", ip="198.51.100.1", reason="spam"
+        )
 
 
 def test_moderation_digest_mails_the_chosen_staff(policy, django_capture_on_commit_callbacks):

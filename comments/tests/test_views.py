@@ -212,17 +212,20 @@ def test_get_on_post_url_is_not_allowed(client):
     assert client.get(post_url(article)).status_code == 405
 
 
+REPORT = {"reason": "spam"}
+
+
 def test_reader_can_flag_once_and_flags_raise_count(client):
     comment = CommentFactory()
-    first = client.post(f"/comments/{comment.pk}/flag/", follow=True)
-    assert "a moderator will look" in first.content.decode()
-    second = client.post(f"/comments/{comment.pk}/flag/", follow=True)
+    first = client.post(f"/comments/{comment.pk}/flag/", REPORT, follow=True)
+    assert "Thanks, a moderator will look at it." in first.content.decode()
+    second = client.post(f"/comments/{comment.pk}/flag/", REPORT, follow=True)
     assert "already reported" in second.content.decode()
     comment.refresh_from_db()
     assert comment.flag_count == 1
     assert CommentFlag.objects.count() == 1
     other_reader = client.__class__(HTTP_USER_AGENT="Another browser")
-    other_reader.post(f"/comments/{comment.pk}/flag/")
+    other_reader.post(f"/comments/{comment.pk}/flag/", REPORT)
     comment.refresh_from_db()
     assert comment.flag_count == 2
 
@@ -231,14 +234,17 @@ def test_flags_are_rate_limited_per_address(client, settings):
     settings.COMMENTS_FLAG_RATE_LIMIT = (2, 3600)
     comments = CommentFactory.create_batch(3)
     for comment in comments:
-        response = client.post(f"/comments/{comment.pk}/flag/", follow=True)
+        response = client.post(f"/comments/{comment.pk}/flag/", REPORT, follow=True)
     assert "many comments in a short time" in response.content.decode()
     assert CommentFlag.objects.count() == 2
 
 
-def test_flag_needs_post(client):
+def test_flag_get_only_shows_the_report_form(client):
     comment = CommentFactory()
-    assert client.get(f"/comments/{comment.pk}/flag/").status_code == 405
+    response = client.get(f"/comments/{comment.pk}/flag/")
+    assert response.status_code == 200
+    assert 'name="reason"' in response.content.decode()
+    assert not CommentFlag.objects.exists()
 
 
 def test_flag_without_csrf_token_is_refused():
@@ -246,7 +252,7 @@ def test_flag_without_csrf_token_is_refused():
 
     comment = CommentFactory()
     strict = Client(enforce_csrf_checks=True)
-    assert strict.post(f"/comments/{comment.pk}/flag/").status_code == 403
+    assert strict.post(f"/comments/{comment.pk}/flag/", REPORT).status_code == 403
     comment.refresh_from_db()
     assert comment.flag_count == 0
 

@@ -1,6 +1,7 @@
-// Share buttons: the WeChat QR dialog, copying the link, and counting shares.
-// Without this file every share button is still a plain link and the link is shown in a
-// read-only field; only the share counter does not move.
+// Share buttons: one Share button that opens the phone's own share sheet (Web Share API) or,
+// where there is none (desktops), the menu of networks with the WeChat QR dialog; copying the
+// link; and counting shares. Without this file every share button is still a plain link and the
+// link is shown in a read-only field; only the share counter does not move.
 (function () {
   "use strict";
 
@@ -85,8 +86,52 @@
     });
   }
 
+  // Phones (a touch screen as the main pointer) with the Web Share API get the system share
+  // sheet; desktops keep the menu, where the WeChat QR code is the way to reach a phone.
+  function systemSheet() {
+    return typeof navigator.share === "function" &&
+      window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+  }
+
+  function setUpToggle(box) {
+    var toggle = box.querySelector("[data-share-toggle]");
+    var menu = box.querySelector("[data-share-menu]");
+    if (!toggle || !menu) return;
+    toggle.hidden = false;
+    menu.hidden = true;
+    box.classList.add("share-collapsed");
+
+    function setOpen(open) {
+      menu.hidden = !open;
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+
+    toggle.addEventListener("click", function () {
+      if (systemSheet()) {
+        var data = {
+          title: box.getAttribute("data-article-title") || document.title,
+          text: box.getAttribute("data-article-text") || "",
+          url: box.getAttribute("data-article-url"),
+        };
+        navigator.share(data).then(
+          function () { record(box, "system"); },
+          function (error) {
+            // The reader closed the sheet: nothing to do. Anything else: offer the menu.
+            if (!error || error.name !== "AbortError") setOpen(true);
+          }
+        );
+        return;
+      }
+      setOpen(menu.hidden);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !menu.hidden && !document.querySelector("dialog[open]")) setOpen(false);
+    });
+  }
+
   function start() {
     document.querySelectorAll("[data-share]").forEach(function (box) {
+      setUpToggle(box);
       box.querySelectorAll("[data-share-network]").forEach(function (link) {
         if (link.hasAttribute("data-share-dialog")) {
           setUpDialog(box, link);

@@ -38,6 +38,12 @@ def test_reader_shares_by_wechat_qr_and_copy_link_and_sees_the_count_rise(browse
     page.goto(story["url"])
     assert _shares(page) == "0 Shares"
 
+    # One Share button; with no system share sheet it opens the menu of networks.
+    toggle = page.locator("[data-share-toggle]")
+    assert not page.locator(".share-wechat").is_visible()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+
     # WeChat: a dialog with a QR code of the article's address.
     dialog = page.locator("#share-wechat-dialog")
     assert not dialog.is_visible()
@@ -66,6 +72,67 @@ def test_reader_shares_by_wechat_qr_and_copy_link_and_sees_the_count_rise(browse
     assert Article.objects.get(pk=story["pk"]).share_count == 2
 
 
+NATIVE_SHARE_STUB = """
+window.__shared = [];
+navigator.share = (data) => { window.__shared.push(data); return Promise.resolve(); };
+"""
+
+
+def _phone(browser_page):
+    return browser_page(width=390, height=844, is_mobile=True, has_touch=True)
+
+
+def test_on_a_phone_share_opens_the_system_share_sheet_and_counts(browser_page, story):
+    page = _phone(browser_page)
+    page.add_init_script(CSP_LISTENER)
+    page.add_init_script(NATIVE_SHARE_STUB)
+    page.goto(story["url"])
+
+    page.locator("[data-share-toggle]").click()
+
+    page.wait_for_function("() => window.__shared.length === 1")
+    shared = page.evaluate("window.__shared[0]")
+    assert shared["url"] == story["url"]
+    assert shared["title"] == "Where to watch the moon rise over the Huangpu"
+    assert shared["text"]
+    assert not page.locator(".share-wechat").is_visible()  # the sheet, not the menu
+    page.wait_for_function("() => document.querySelector(\".article-header [data-counter='shares']\").textContent.trim() === '1 Share'")
+    assert page.evaluate("window.__cspViolations") == []
+    assert Article.objects.get(pk=story["pk"]).share_count == 1
+
+
+def test_a_closed_share_sheet_counts_nothing_and_opens_nothing(browser_page, story):
+    page = _phone(browser_page)
+    page.add_init_script(
+        "navigator.share = () => Promise.reject(new DOMException('closed', 'AbortError'));"
+    )
+    page.goto(story["url"])
+    page.locator("[data-share-toggle]").click()
+    page.wait_for_timeout(300)
+    assert not page.locator(".share-wechat").is_visible()
+    assert _shares(page) == "0 Shares"
+
+
+@pytest.mark.parametrize("device", ["phone without a share sheet", "desktop with one"])
+def test_without_a_phone_share_sheet_share_opens_the_menu_with_the_wechat_qr(browser_page, story, device):
+    if device == "desktop with one":
+        page = browser_page(width=1280)
+        page.add_init_script(NATIVE_SHARE_STUB)
+    else:
+        page = _phone(browser_page)
+        page.add_init_script("delete Navigator.prototype.share; delete navigator.share;")
+    page.goto(story["url"])
+
+    page.locator("[data-share-toggle]").click()
+
+    page.locator(".share-wechat").wait_for(state="visible")
+    assert page.locator("[data-share-toggle]").get_attribute("aria-expanded") == "true"
+    if device == "desktop with one":
+        assert page.evaluate("window.__shared.length") == 0
+    page.locator(".share-wechat").click()
+    page.locator("#share-wechat-dialog").wait_for(state="visible")
+
+
 def test_without_javascript_the_buttons_are_links_and_the_link_is_shown(browser_page, story):
     page = browser_page(width=390, java_script_enabled=False)
     page.goto(story["url"])
@@ -76,3 +143,5 @@ def test_without_javascript_the_buttons_are_links_and_the_link_is_shown(browser_
     wechat = page.locator(".share-wechat")
     assert wechat.get_attribute("href") == f"/share/{story['pk']}/wechat.svg"
     assert page.locator(".share-weibo").get_attribute("target") == "_blank"
+    assert wechat.is_visible()  # the networks are listed, with no Share button to open them
+    assert not page.locator("[data-share-toggle]").is_visible()

@@ -27,7 +27,18 @@ from taggit.models import Tag, TaggedItem
 from articles import demo_content as content
 from articles import search
 from articles.body import render_body
-from articles.models import Article, ArticleAuthor, Author, Image, ReadMoreLink, Region, Rendition, Topic
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    ArticleViewDay,
+    Author,
+    Image,
+    ReadMoreLink,
+    Region,
+    Rendition,
+    Topic,
+    reading_minutes_of,
+)
 from articles.renditions import create_renditions, rendition_widths
 from magazine.cache import bump_versions
 
@@ -39,7 +50,12 @@ HERO_PREFIX = "demo-hero-"
 BODY_VARIANTS = 6  # distinct bodies per (region, topic): each is rendered once per run
 DAYS_BACK = 60
 RECENT_FEATURED_DAYS = 18  # inside the 21-day "in case you missed it" window
-TITLE_MEMORY = 20_000  # titles kept unique up to this many articles; the slug number does the rest
+TITLE_MEMORY = 20_000  # titles kept unique up to this many articles; past it, slugs tell repeats apart
+TITLE_TRIES = 40  # draws for a title not used yet before the region's name is added to it
+# Page views for "Most read": the newest demo articles get a week of views on the first load
+# (and again on a later run once the week has passed), so the block is full at once.
+VIEWED_ARTICLES = 1000
+VIEW_DAYS = 7
 # Articles shown in the admin's other states, made once with the first load.
 EXTRA_STATES = (
     ("scheduled", 1), ("scheduled", 2), ("scheduled", 4),
@@ -121,7 +137,9 @@ class DemoSeeder:
         self.batch_size = batch_size
         self.say = say or (lambda message: None)
         self.now = timezone.now()
-        self.created = {"regions": 0, "topics": 0, "authors": 0, "images": 0, "renditions": 0, "articles": 0}
+        self.created = {
+            "regions": 0, "topics": 0, "authors": 0, "images": 0, "renditions": 0, "articles": 0, "page view days": 0,
+        }
         self.with_revisions = True  # the first load's scheduled, in-review and draft articles too
 
     # --- the whole run ----------------------------------------------------------------------
@@ -146,6 +164,7 @@ class DemoSeeder:
             if existing < articles:
                 self._prepare_articles(existing)
                 self._add_articles(existing, articles)
+        self.created["page view days"] = self._page_views()
         if any(self.created.values()):
             bump_versions(
                 ("articles", "all"),
@@ -249,7 +268,7 @@ class DemoSeeder:
         }
         self.tag_ids = self._tags()
         self.content_type_id = ContentType.objects.get_for_model(Article).pk
-        self.bodies: dict[tuple[str, str, int], tuple[str, list, str]] = {}
+        self.bodies: dict[tuple[str, str, int], tuple[str, list, str, int]] = {}
         # Read-more targets: live demo articles by topic, including those already in the database.
         self.link_pool: dict[int, list[int]] = {topic.pk: [] for topic in self.topics.values()}
         self.used_titles: set[str] = set()
@@ -268,7 +287,7 @@ class DemoSeeder:
                 found[name] = Tag.objects.get_or_create(name=name)[0].pk
         return found
 
-    def _body(self, region: str, topic: str, variant: int) -> tuple[str, list, str]:
+    def _body(self, region: str, topic: str, variant: int) -> tuple[str, list, str, int]:
         key = (region, topic, variant)
         if key not in self.bodies:
             rng = random.Random(f"body:{self.seed}:{region}:{topic}:{variant}")
@@ -276,16 +295,23 @@ class DemoSeeder:
             # What Article.save() would derive; bulk_create skips save(), so it is done here once.
             blocks = render_body(markdown)
             html = "\n".join(block["html"] for block in blocks if block["type"] == "html")
-            self.bodies[key] = (markdown, blocks, html)
+            self.bodies[key] = (markdown, blocks, html, reading_minutes_of(blocks))
         return self.bodies[key]
 
     def _title(self, rng: random.Random, region: str, topic: str) -> str:
+        """A title no other demo article has (up to TITLE_MEMORY articles): repeated titles were
+        what made slugs need a number, so a repeat is drawn again, then told apart by place."""
         title = content.article_title(rng, region, topic)
         if len(self.used_titles) < TITLE_MEMORY:
-            for _ in range(8):
+            for _ in range(TITLE_TRIES):
                 if title not in self.used_titles:
                     break
                 title = content.article_title(rng, region, topic)
+            place = self.regions[region].name
+            for extra in (f" ({place})", f" ({place}, {self.topics[topic].name})"):
+                if title not in self.used_titles:
+                    break
+                title = title.split(" (", 1)[0] + extra
             self.used_titles.add(title)
         return title
 
@@ -293,18 +319,19 @@ class DemoSeeder:
         region = rng.choices(self.region_slugs, self.region_weights)[0]
         topic = rng.choices(self.topic_slugs, self.topic_weights)[0]
         title = self._title(rng, region, topic)
-        markdown, blocks, html = self._body(region, topic, rng.randrange(BODY_VARIANTS))
+        markdown, blocks, html, minutes = self._body(region, topic, rng.randrange(BODY_VARIANTS))
         author_ids, weights = self.author_choices[topic]
         authors = [rng.choices(author_ids, weights)[0]]
         if rng.random() < 0.25:
             authors.append(rng.choice([pk for pk in author_ids if pk != authors[0]]))
         article = Article(
             title=title,
-            slug=f"{slugify(title)[:180].strip('-')}-{number}",
+            slug=slugify(title)[:180].strip("-"),
             standfirst=content.article_standfirst(rng, region, topic),
             body=markdown,
             body_blocks=blocks,
             body_html=html,
+            reading_minutes=minutes,
             hero_image_id=rng.choice(self.images_by_topic.get(topic) or self.all_image_ids),
             region=self.regions[region],
             topic=self.topics[topic],
@@ -413,17 +440,67 @@ class DemoSeeder:
         return links
 
     def _unique_slugs(self, plans: list[Plan]) -> None:
-        """Keep each slug unique against what is already saved, staff articles included."""
-        slugs = [plan.article.slug for plan in plans]
-        taken = set(Article.objects.filter(slug__in=slugs).values_list("slug", flat=True))
-        if not taken:
-            return
-        seen = set(slugs)
+        """Keep each slug unique against the batch and what is already saved, staff articles
+        included, without a number at the end: a taken slug gets the region's slug, then the
+        topic's, then a letter (``-b``, ``-c`` … ``-aa``)."""
+        candidates = {}
         for plan in plans:
-            if plan.article.slug not in taken:
-                continue
-            base, suffix = plan.article.slug, 2
-            while f"{base}-{suffix}" in seen or Article.objects.filter(slug=f"{base}-{suffix}").exists():
-                suffix += 1
-            plan.article.slug = f"{base}-{suffix}"
-            seen.add(plan.article.slug)
+            base = plan.article.slug
+            region, topic = plan.article.region.slug, plan.article.topic.slug
+            candidates[id(plan)] = [base, f"{base}-{region}", f"{base}-{region}-{topic}"]
+        wanted = {slug for slugs in candidates.values() for slug in slugs}
+        taken = set(Article.objects.filter(slug__in=wanted).values_list("slug", flat=True))
+        lettered: set[str] = set()
+        for plan in plans:
+            choices = candidates[id(plan)]
+            slug = next((choice for choice in choices if choice not in taken), None)
+            if slug is None and choices[0] not in lettered:
+                # One query per repeated title and batch, however many times it repeats.
+                lettered.add(choices[0])
+                taken.update(Article.objects.filter(slug__startswith=f"{choices[0]}-").values_list("slug", flat=True))
+            number = 1
+            while slug is None:
+                number += 1
+                if f"{choices[0]}-{_letters(number)}" not in taken:
+                    slug = f"{choices[0]}-{_letters(number)}"
+            plan.article.slug = slug
+            taken.add(slug)
+
+    # --- page views -------------------------------------------------------------------------
+
+    def _page_views(self) -> int:
+        """A week of page views for the newest live demo articles, unless they have some this week.
+
+        Written as the fold of the cache counters writes them (``ArticleViewDay`` rows); a day
+        that already has real views keeps them. Fresher and featured articles are read more.
+        """
+        today = timezone.localdate()
+        since = today - timedelta(days=VIEW_DAYS - 1)
+        live = Article.objects.filter(created_by=self.user, status=Article.Status.PUBLISHED, published_at__lte=self.now)
+        if ArticleViewDay.objects.filter(article__in=live.values("pk"), day__gte=since).exists():
+            return 0
+        rows = []
+        newest = live.order_by("-published_at", "-pk").values_list("pk", "published_at", "featured")[:VIEWED_ARTICLES]
+        for pk, published_at, featured in newest:
+            rng = random.Random(f"views:{self.seed}:{pk}")
+            appeal = rng.paretovariate(1.3) * (3 if featured else 1)
+            first_day = max(since, timezone.localdate(published_at))
+            for offset in range((today - first_day).days + 1):
+                day = first_day + timedelta(days=offset)
+                age = (day - timezone.localdate(published_at)).days
+                views = int(appeal * rng.uniform(20, 60) / (1 + age / 3))
+                if views:
+                    rows.append(ArticleViewDay(article_id=pk, day=day, views=views))
+        ArticleViewDay.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        if rows:
+            bump_versions(("most_read", "all"))
+        return len(rows)
+
+
+def _letters(number: int) -> str:
+    """1 → a, 2 → b, … 26 → z, 27 → aa: a suffix that is never a number."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
