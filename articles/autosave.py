@@ -111,19 +111,30 @@ class AutosaveDiscardForm(forms.Form):
     )
 
 
+SUPERSEDED_MESSAGE = (
+    "You saved this article since this form was opened, so this draft copy is not kept; "
+    "copy your text before leaving."
+)
+
+
 @dataclass
 class AutosaveResult:
-    autosave: ArticleAutosave
+    autosave: ArticleAutosave | None
+    # The user's own save of the article came after the version this copy was typed against
+    # (an autosave still on its way when they pressed Save): the copy is out of date, not kept.
+    superseded: bool = False
     # Someone saved (or published) the article after this editor opened it.
     changed_since: revisions.EditConflict | None = None
     published_since: bool = False
 
     @property
     def saved_at_display(self) -> str:
-        return date_format(timezone.localtime(self.autosave.saved_at), "H:i")
+        return date_format(timezone.localtime(self.autosave.saved_at), "H:i") if self.autosave else ""
 
     @property
     def warning(self) -> str:
+        if self.superseded:
+            return SUPERSEDED_MESSAGE
         if self.changed_since is None:
             return ""
         verb = "published" if self.published_since else "saved"
@@ -194,12 +205,17 @@ def article_autosave(
     """Keep ``typed`` as ``user``'s draft copy of the article (or of the new story ``draft_key``).
 
     Raises ``ArticleGone`` when the article was deleted (or never was), ``PermissionDenied``
-    when the user may not change it. An article saved by anyone since ``base_version`` does not
-    stop the copy being kept: the result says who changed it, so the editor can be told.
+    when the user may not change it. An article saved by someone else since ``base_version``
+    does not stop the copy being kept: the result says who changed it, so the editor can be
+    told. A copy typed against a version the user has saved since is out of date and not kept.
     """
     now = now or timezone.now()
     article = _article_or_gone(article_id) if article_id else None
     _check_may_autosave(user, article)
+    if article is not None and base_version is not None and base_version < article.version:
+        own_save = Article.history.filter(id=article.pk, version=base_version + 1, history_user=user)
+        if own_save.exists():
+            return AutosaveResult(autosave=None, superseded=True)
     values = {name: _normal(typed.get(name, "")) for name in TEXT_FIELDS}
     autosave, _ = ArticleAutosave.objects.update_or_create(
         user=user,

@@ -302,8 +302,9 @@ def _newsroom_json(data: dict, *, status: int = 200) -> JsonResponse:
 def article_autosave(request):
     """The article form's draft copy, posted while the editor types (``articles.autosave``).
 
-    JSON back: ``saved_at`` (ISO), ``saved_at_display`` ("14:03") and ``warning`` (the article
-    changed since the editor opened it), or ``error`` with 400 (a payload the form refuses),
+    JSON back: ``kept``, ``saved_at`` (ISO), ``saved_at_display`` ("14:03") and ``warning`` (the
+    article changed since the editor opened it; or, with ``kept`` false, the user saved it since
+    and this copy is out of date), or ``error`` with 400 (a payload the form refuses),
     403 (not the user's to change), 404 (no such article) or 410 (the article was deleted).
     """
     user = request.user
@@ -324,8 +325,11 @@ def article_autosave(request):
         return _newsroom_json({"error": gone.message}, status=410 if gone.deleted else 404)
     except PermissionDenied as refusal:
         return _newsroom_json({"error": str(refusal)}, status=403)
+    if result.autosave is None:
+        return _newsroom_json({"saved_at": None, "saved_at_display": "", "warning": result.warning, "kept": False})
     return _newsroom_json(
         {
+            "kept": True,
             "saved_at": result.autosave.saved_at.isoformat(),
             "saved_at_display": result.saved_at_display,
             "warning": result.warning,

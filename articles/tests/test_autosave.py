@@ -83,6 +83,7 @@ def test_autosave_keeps_a_copy_and_leaves_the_article_its_revisions_and_search_a
 
     assert response.status_code == 200
     answer = response.json()
+    assert answer["kept"] is True
     assert answer["warning"] == ""
     assert answer["saved_at_display"] == timezone.localtime(ArticleAutosave.objects.get().saved_at).strftime("%H:%M")
     assert response["Cache-Control"] == "private, no-store"
@@ -168,6 +169,22 @@ def test_autosave_after_a_colleague_saved_says_they_saved_it(editor, other_edito
 
     assert response.status_code == 200
     assert response.json()["warning"].startswith("This article changed since you opened it: Tom Li saved it at ")
+
+
+def test_a_copy_arriving_after_the_editors_own_save_is_not_kept(editor, article):
+    """An autosave still on its way when the editor pressed Save must not come back as an offer."""
+    client = signed_in(editor)
+    opened_at = article.version
+    late = {**typed(article, body="Typed before the last few words."), "version": opened_at}
+    assert client.post(change_url(article), article_post_data(article, body="The saved text.")).status_code == 302
+
+    response = client.post(URL, late)
+
+    assert response.status_code == 200
+    assert response.json()["kept"] is False
+    assert response.json()["warning"].startswith("You saved this article since this form was opened")
+    assert not ArticleAutosave.objects.exists()
+    assert offer_of(client.get(change_url(article))) is None
 
 
 def test_writer_cannot_autosave_someone_elses_article_but_can_their_own(writer, editor):

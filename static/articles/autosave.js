@@ -60,7 +60,9 @@
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.ok) {
           lastSent = sent;
-          if (data.warning) {
+          if (!data.kept) {
+            say(data.warning, "warning");
+          } else if (data.warning) {
             say("Draft saved " + data.saved_at_display + ". " + data.warning, "warning");
           } else {
             say("Draft saved " + data.saved_at_display, "");

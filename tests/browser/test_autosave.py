@@ -146,6 +146,7 @@ def test_typing_into_a_deleted_article_says_so_in_the_status_line(live_server, b
     page = watched(browser_page(width=1280, height=900), problems, expected=(410,))
     sign_in(live_server, page)
     page.goto(live_server.url + newsroom["change"])
+    page.locator(".body-editor-rendered p").first.wait_for()  # no request in flight while the test writes
     Article.objects.filter(pk=newsroom["article"].pk).delete()
 
     title = page.locator("#id_title")
@@ -160,4 +161,85 @@ def test_typing_into_a_deleted_article_says_so_in_the_status_line(live_server, b
     assert page.locator("#id_title").input_value() == "Ferry timetable changes (updated)"
     shot(page, "autosave-deleted-1280.png")
     assert page.evaluate("window.__cspViolations") == []
+    assert problems == []
+
+
+def test_closing_the_tab_right_after_typing_still_keeps_the_text(live_server, browser_page, newsroom):
+    """No wait for the 3 s pause: the page sends what it has as it goes (pagehide, keepalive)."""
+    from playwright.sync_api import expect
+
+    problems = []
+    page = watched(browser_page(width=1280, height=900), problems)
+    sign_in(live_server, page)
+    page.goto(live_server.url + newsroom["change"])
+    standfirst = page.locator("#id_standfirst")
+    standfirst.fill("")
+    standfirst.press_sequentially("Typed just before the tab closed.", delay=5)
+    page.close(run_before_unload=True)
+
+    again = watched(browser_page(width=1280, height=900), problems)
+    sign_in(live_server, again)
+    again.goto(live_server.url + newsroom["change"])
+    expect(again.locator("#autosave-offer")).to_contain_text("standfirst")
+    assert ArticleAutosave.objects.get().fields["standfirst"] == "Typed just before the tab closed."
+    assert problems == []
+
+
+def test_the_add_page_offers_back_a_new_story_that_was_never_saved(live_server, browser_page, newsroom):
+    from playwright.sync_api import expect
+
+    problems = []
+    page = watched(browser_page(width=1280, height=900), problems)
+    sign_in(live_server, page)
+    add = live_server.url + reverse("admin:articles_article_add")
+    page.goto(add)
+    key = page.locator("#autosave-key").input_value()
+    page.locator("#id_title").press_sequentially("Lantern festival by the river", delay=5)
+    page.locator("#id_body").press_sequentially("Lanterns go up at seven.", delay=5)
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved", timeout=10_000)
+    page.close()
+
+    again = watched(page.context.new_page(), problems)
+    again.goto(add)
+    offer = again.locator("#autosave-offer")
+    expect(offer).to_contain_text("You began a new story and left it unsaved; it has text in: title, slug, body.")
+    shot(again, "autosave-add-offer-1280.png")
+    assert again.locator("#autosave-key").input_value() != key
+    again.locator("[data-autosave-restore]").click()
+    assert again.locator("#id_title").input_value() == "Lantern festival by the river"
+    assert again.locator("#id_body").input_value() == "Lanterns go up at seven."
+    # Later autosaves go on with the restored draft, not a new one.
+    assert again.locator("#autosave-key").input_value() == key
+    again.locator("#id_body").press_sequentially(" Bring a coat.", delay=5)
+    expect(again.locator("#autosave-status")).to_contain_text("Draft saved", timeout=10_000)
+    copy = ArticleAutosave.objects.get()
+    assert (copy.draft_key, copy.fields["body"]) == (key, "Lanterns go up at seven. Bring a coat.")
+    assert again.evaluate("window.__cspViolations") == []
+    assert problems == []
+
+
+def test_the_status_line_says_when_the_article_changed_since_it_was_opened(live_server, browser_page, newsroom):
+    from playwright.sync_api import expect
+
+    from articles import services
+
+    editor = UserFactory(username="editor-one", first_name="Ling", last_name="Wu", groups=["Editor"])
+    problems = []
+    page = watched(browser_page(width=1280, height=900), problems)
+    sign_in(live_server, page)
+    page.goto(live_server.url + newsroom["change"])
+    page.locator(".body-editor-rendered p").first.wait_for()  # no request in flight while the test writes
+    article = Article.objects.get(pk=newsroom["article"].pk)
+    article.standfirst = "Changed by an editor meanwhile."
+    services.article_save(article=article, by=editor)
+
+    body = page.locator("#id_body")
+    body.click()
+    body.press("End")
+    body.press_sequentially(" More.", delay=5)
+
+    status = page.locator("#autosave-status")
+    expect(status).to_contain_text("This article changed since you opened it: Ling Wu saved it at", timeout=10_000)
+    expect(status).to_contain_text("Saving the form will be refused; copy your text first.")
+    shot(page, "autosave-warning-1280.png")
     assert problems == []
