@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from articles import emails, permissions, revisions, selectors, services
+from articles import autosave, emails, permissions, revisions, selectors, services
 from articles.admin_revisions import ArticleRevisionsAdmin
 from articles.body import problems as body_problems
 from articles.models import (
@@ -341,6 +341,10 @@ class ArticleAdmin(ArticleRevisionsAdmin):
     actions = ["publish_selected", "unpublish_selected", "feature_selected", "unfeature_selected", "submit_for_review"]
     readonly_fields = ["created_by", "created_at", "updated_at", "preview_link"]
     list_per_page = 50
+
+    class Media:
+        js = ["articles/autosave.js"]
+
     fieldsets = [
         (None, {"fields": ["title", "slug", "standfirst", "body", "version"]}),
         ("Placement", {"fields": ["region", "topic", "tags", "hero_image", "featured"]}),
@@ -386,6 +390,7 @@ class ArticleAdmin(ArticleRevisionsAdmin):
 
     def save_model(self, request, obj, form, change):
         services.article_save(article=obj, by=request.user, previous=getattr(form, "previous", None))
+        autosave.article_autosave_clear(user=request.user, article=obj, draft_key=autosave.posted_draft_key(request.POST))
         restoring = getattr(request, "_article_restore", None)
         if restoring is not None:
             services.article_restore_relations(article=obj, relations=restoring[0].relations)
@@ -436,6 +441,12 @@ class ArticleAdmin(ArticleRevisionsAdmin):
             extra_context["can_send_back"] = (
                 article.status == Article.Status.IN_REVIEW and permissions.can_publish(request.user)
             )
+        extra_context.update(
+            autosave.autosave_form_context(
+                user=request.user, article=article, adding=object_id is None, opening=request.method == "GET",
+                posted=request.POST,
+            )
+        )
         try:
             response = super().changeform_view(request, object_id, form_url, extra_context)
         except services.ArticleEditConflict:

@@ -498,3 +498,39 @@ simple_history_register(
     verbose_name="article revision",
     verbose_name_plural="article revisions",
 )
+
+
+class ArticleAutosave(models.Model):
+    """What an editor typed in the article form and has not saved yet: one row per person and story.
+
+    Written while the editor types (``articles.autosave``), never read by anything a reader
+    sees: the article, its revisions, the search index and the page cache stay as they were.
+    ``article`` is empty for a story not yet saved; the add form then names its draft with
+    ``draft_key``, a random key the page was given, so the person's new-story drafts can be
+    offered back on the add page. ``fields`` holds the form's text fields as typed;
+    ``base_version`` is the article's version the editor opened, which a restored form keeps
+    so that the optimistic lock still refuses a save over someone else's.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="article_autosaves")
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.CASCADE, related_name="autosaves")
+    draft_key = models.CharField(max_length=40, blank=True)
+    fields = models.JSONField(default=dict)
+    base_version = models.PositiveIntegerField(null=True, blank=True)
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-saved_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "article"], condition=models.Q(article__isnull=False), name="unique_autosave_per_article"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "draft_key"], condition=models.Q(article__isnull=True), name="unique_autosave_per_new_draft"
+            ),
+        ]
+        indexes = [models.Index(fields=["saved_at"], name="article_autosave_saved_idx")]
+        verbose_name = "autosaved draft"
+
+    def __str__(self):
+        return f"Autosave of {self.article_id or 'a new story'} by {self.user_id}"

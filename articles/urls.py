@@ -28,3 +28,8 @@ urlpatterns = [
     path("feeds/topic/<slug:slug>/rss/", feeds.TopicRss(), name="feed_topic_rss"),
     path("feeds/topic/<slug:slug>/atom/", feeds.TopicAtom(), name="feed_topic_atom"),
 ]
+
+urlpatterns += [
+    path("newsroom/autosave/", views.article_autosave, name="autosave"),
+    path("newsroom/autosave/discard/", views.article_autosave_discard, name="autosave_discard"),
+]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 from taggit.models import Tag
 
-from articles import page_views, permissions, selectors, seo, services, sharing
+from articles import autosave, page_views, permissions, selectors, seo, services, sharing
 from articles.body import body_length, body_segments, render_body
 from articles.body import problems as body_problems
 from articles.forms import BodyPreviewForm, ImageLibraryForm, ImageUploadForm, ShareForm
@@ -360,3 +360,61 @@ class TagView(ArticleListView):
 
     def extra_context_for_term(self):
         return {"kind": "tag", "tag": self.term, "heading": f"Tagged “{self.term.name}”", "description": ""}
+
+
+def _newsroom_json(data: dict, *, status: int = 200) -> JsonResponse:
+    response = JsonResponse(data, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def article_autosave(request):
+    """The article form's draft copy, posted while the editor types (``articles.autosave``).
+
+    JSON back: ``kept``, ``saved_at`` (ISO), ``saved_at_display`` ("14:03") and ``warning`` (the
+    article changed since the editor opened it; or, with ``kept`` false, the user saved it since
+    and this copy is out of date), or ``error`` with 400 (a payload the form refuses),
+    403 (not the user's to change), 404 (no such article) or 410 (the article was deleted).
+    """
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        return _newsroom_json({"error": "Only newsroom staff can autosave articles. Sign in again; your text is still in the form."}, status=403)
+    form = autosave.AutosaveForm(request.POST)
+    if not form.is_valid():
+        return _newsroom_json({"error": form.message}, status=400)
+    try:
+        result = autosave.article_autosave(
+            user=user,
+            article_id=form.cleaned_data["article"],
+            draft_key=form.cleaned_data["draft_key"] or "",
+            base_version=form.cleaned_data["version"],
+            typed=form.typed,
+        )
+    except autosave.ArticleGone as gone:
+        return _newsroom_json({"error": gone.message}, status=410 if gone.deleted else 404)
+    except PermissionDenied as refusal:
+        return _newsroom_json({"error": str(refusal)}, status=403)
+    if result.autosave is None:
+        return _newsroom_json({"saved_at": None, "saved_at_display": "", "warning": result.warning, "kept": False})
+    return _newsroom_json(
+        {
+            "kept": True,
+            "saved_at": result.autosave.saved_at.isoformat(),
+            "saved_at_display": result.saved_at_display,
+            "warning": result.warning,
+        }
+    )
+
+
+@require_POST
+def article_autosave_discard(request):
+    """Discard one of the signed-in editor's draft copies (the "Discard" of the restore offer)."""
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        return _newsroom_json({"error": "Only newsroom staff can discard autosaved drafts."}, status=403)
+    form = autosave.AutosaveDiscardForm(request.POST)
+    if not form.is_valid():
+        return _newsroom_json({"error": form.errors["autosave"][0]}, status=400)
+    discarded = autosave.article_autosave_discard(user=user, autosave_id=form.cleaned_data["autosave"])
+    return _newsroom_json({"discarded": discarded})

@@ -8,7 +8,8 @@ beside it, a sweep every ``TASKS_SWEEP_SECONDS`` that:
   ran (Redis was down, a message was lost), retries that fell due, and rows whose worker died;
 - marks as failed the database queue's tasks left RUNNING by a worker that died (SIGKILL),
   which would otherwise stay RUNNING for ever. The work they carried is in the outbox and is
-  run again from there.
+  run again from there;
+- forgets finished work, and autosaved article drafts nobody came back to (``prune_finished``).
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ def forget_old_workers(*, now=None) -> int:
 
 
 def prune_finished(*, now=None, limit: int = 5000) -> int:
-    """Forget promised work done (and database-queue results finished) over TASKS_KEEP_DAYS ago.
+    """Forget promised work done (and database-queue results finished) over TASKS_KEEP_DAYS ago,
+    and autosaved article drafts older than ``articles.autosave.KEEP_DAYS``.
     Failed promises stay until staff retry or delete them."""
     from django_tasks_db.models import DBTaskResult
 
@@ -105,6 +107,10 @@ def prune_finished(*, now=None, limit: int = 5000) -> int:
     pruned = OutboxTask.objects.filter(pk__in=list(done.values_list("pk", flat=True)[:limit])).delete()[0]
     finished = DBTaskResult.objects.finished().filter(finished_at__lt=before)
     pruned += DBTaskResult.objects.filter(pk__in=list(finished.values_list("pk", flat=True)[:limit])).delete()[0]
+    # Draft copies of the article form are kept for a while after their editor left them.
+    from articles.autosave import article_autosaves_prune
+
+    pruned += article_autosaves_prune(now=now, limit=limit)
     return pruned
 
 
