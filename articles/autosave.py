@@ -6,8 +6,11 @@ the article, its revisions, the search index and the page cache are never touche
 a reader sees changes until the editor saves the form.
 
 Reopening the form offers the copy back (``autosave_offer``) when it is newer than the
-article's last save and differs from it. Restoring it keeps the version the editor had opened,
-so the optimistic lock of ``services.article_save`` still refuses a save over a colleague's.
+article's last save and differs from it, with a diff against the article as it is stored now
+and, when a colleague saved it after the copy was typed, who and when. Restoring puts the copy
+into the form as it was opened now (its current version): the editor chose it with that diff in
+front of them, so the save goes through; a colleague's save made after the form was opened is
+still refused by the optimistic lock of ``services.article_save``.
 A successful save of the article removes the person's copy (``article_autosave_clear``);
 copies nobody came back for are pruned by the task workers' sweep after ``KEEP_DAYS``.
 """
@@ -148,6 +151,8 @@ class AutosaveResult:
 class AutosaveOffer:
     autosave: ArticleAutosave
     changes: list[revisions.FieldChange] = field(default_factory=list)
+    # Someone saved the article after the version this copy was typed against: who and when.
+    changed_since: revisions.EditConflict | None = None
 
     @property
     def saved_at_display(self) -> str:
@@ -161,7 +166,7 @@ class AutosaveOffer:
         return {
             "id": self.autosave.pk,
             "fields": self.autosave.fields,
-            "version": self.autosave.base_version,
+            "base_version": self.autosave.base_version,
             "draft_key": self.autosave.draft_key,
         }
 
@@ -309,8 +314,8 @@ def autosave_changes(*, stored: dict[str, str], typed: dict[str, str]) -> list[r
 def autosave_offer(*, user, article: Article | None) -> AutosaveOffer | None:
     """The draft copy to offer ``user`` on opening the form, or None.
 
-    For an article: the user's copy, if it is newer than the article's last save and differs
-    from it. For the add form: the user's newest copy of a story not yet saved, if it holds text.
+    For an article: the user's copy, if it differs from the article as stored and is newer than
+    its last save, or was typed against a version someone has saved over since. For the add form: the user's newest copy of a story not yet saved, if it holds text.
     """
     if article is None:
         autosave = ArticleAutosave.objects.filter(user=user, article__isnull=True).first()
@@ -318,9 +323,17 @@ def autosave_offer(*, user, article: Article | None) -> AutosaveOffer | None:
             return None
     else:
         autosave = ArticleAutosave.objects.filter(user=user, article=article).first()
-        if autosave is None or (article.updated_at and autosave.saved_at <= article.updated_at):
+        if autosave is None:
+            return None
+        # A copy older than the last save is still unsaved work when that save was someone else's
+        # (typed against an earlier version): the editor whose save was refused gets it back.
+        overtaken = autosave.base_version is not None and autosave.base_version != article.version
+        if article.updated_at and autosave.saved_at <= article.updated_at and not overtaken:
             return None
     changes = autosave_changes(stored=stored_text(article), typed=autosave.fields)
     if not changes:
         return None
-    return AutosaveOffer(autosave=autosave, changes=changes)
+    changed_since = None
+    if article is not None and autosave.base_version is not None and autosave.base_version != article.version:
+        changed_since = revisions.edit_conflict(article_id=article.pk, version=autosave.base_version)
+    return AutosaveOffer(autosave=autosave, changes=changes, changed_since=changed_since)

@@ -253,7 +253,7 @@ def test_reopening_offers_a_newer_different_copy_with_what_differs(editor, artic
     assert "<ins>Bring coins.</ins>" in content and "<del>Bring cash.</del>" in content
     data = json.loads(response.content.decode().split('id="autosave-data" type="application/json">')[1].split("</script>")[0])
     assert data["fields"]["title"] == "Shanghai's night markets, ranked"
-    assert data["version"] == article.version
+    assert data["base_version"] == article.version
     # The status line the script writes to, and the script itself.
     assert 'id="autosave-status"' in content
     assert "articles/autosave.js" in content
@@ -305,6 +305,23 @@ def test_a_save_refused_by_the_edit_lock_keeps_the_copy(editor, other_editor, ar
     assert refused.status_code == 409
     assert ArticleAutosave.objects.filter(user=editor).exists()
     assert offer_of(refused) is None  # the form shows what was typed already
+
+    # Reloading offers the copy (older than Tom's save, but typed against the version he saved
+    # over), saying who saved since and showing that restoring would put back the old title too.
+    reopened = ling.get(change_url(article))
+    offer = offer_of(reopened)
+    assert [change.name for change in offer.changes] == ["title", "body"]
+    assert offer.changed_since.saved_by in {other_editor.get_full_name(), other_editor.username}
+    assert "after your copy was typed" in reopened.content.decode()
+    # Restoring fills the form opened now (its current version): the save goes through.
+    current = reopened.context["adminform"].form["version"].value()
+    restored = ling.post(
+        change_url(article),
+        article_post_data(article, title=offer.autosave.fields["title"], body="Ling's draft.", version=current),
+    )
+    assert restored.status_code == 302
+    article.refresh_from_db()
+    assert article.body == "Ling's draft."
 
 
 def test_the_add_form_offers_a_new_story_draft_and_saving_the_story_clears_it(editor):

@@ -142,9 +142,8 @@
         field.dispatchEvent(new Event("input", { bubbles: true }));
         field.dispatchEvent(new Event("change", { bubbles: true }));
       });
-      // Keep the version the copy was typed against: a save over a colleague's is still refused.
-      var version = input("version");
-      if (version && draft.version) { version.value = draft.version; }
+      // The form keeps the version it was opened at: the editor restored the copy having seen
+      // how it differs from the article as stored now (a later colleague's save is still refused).
       if (keyInput && draft.draft_key) { keyInput.value = draft.draft_key; }
       restored();
       offer.remove();
