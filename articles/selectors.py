@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -223,7 +223,7 @@ def topic_strips(*, per: int = 4, exclude_ids=()) -> list[tuple[Topic, list[Arti
 
 
 def _front_strips(attr: str, *, per: int, exclude_ids):
-    """The front page's strips, cached until any article changes or a scheduled one goes live.
+    """Strips of the newest articles per region or topic, cached until any article changes.
 
     Ranking every live article per region or topic costs a few hundred milliseconds at
     100,000 articles; the cache makes that once per publish, not once per page render.
@@ -239,6 +239,142 @@ def _front_strips(attr: str, *, per: int, exclude_ids):
         found = _group(rows, attr)
         cache.set(key, found, _discovery_timeout())
     return found
+
+
+# --- The front page ----------------------------------------------------------------------------
+
+FRONT_SECONDARY = 4  # the stories beside the lead
+FRONT_REGION_PER = 2  # stories in each region block
+FRONT_TOPIC_PER = 2  # stories in each topic block
+FRONT_MOST_READ = 5
+
+
+@dataclass
+class FrontBlock:
+    """A region's or a topic's block on the front page: its stories not shown higher up.
+
+    A region block holds the stories of the region and of the regions inside it; ``children``
+    names those inner regions (Tianjin in North China), each with a page of its own.
+    """
+
+    term: Region | Topic
+    articles: list[Article]
+    children: list[Region] = field(default_factory=list)
+
+
+@dataclass
+class FrontPage:
+    """The front page, top to bottom; every story in it appears exactly once."""
+
+    lead: Article | None
+    secondary: list[Article]
+    regions: list[FrontBlock]
+    most_read: list[Article]
+    topics: list[FrontBlock]
+
+    def articles(self) -> list[Article]:
+        """Every story on the page, in page order."""
+        found = [self.lead] if self.lead else []
+        found += self.secondary
+        for block in self.regions:
+            found += block.articles
+        found += self.most_read
+        for block in self.topics:
+            found += block.articles
+        return found
+
+
+def front_page(
+    *,
+    secondary: int = FRONT_SECONDARY,
+    region_per: int = FRONT_REGION_PER,
+    topic_per: int = FRONT_TOPIC_PER,
+    most_read_limit: int = FRONT_MOST_READ,
+) -> FrontPage:
+    """The front page: the lead story, the latest beside it, a block per region, the week's
+    most read and a block per topic; each block skips what the page already shows above it.
+
+    The stories are handed out once, top to bottom. Three queries whatever the size of the
+    site: one for the lead, the latest and the regions' candidates (each region's newest
+    ``region_per`` plus as many as can be shown above the region blocks, so a region whose
+    newest stories lead the page still fills its block), the most-read ranking (its own
+    cache), and one for the topics, which leaves out everything handed out before. Cached
+    until an article changes, the view counts are folded, or a scheduled story goes live.
+    """
+    since = _read_window_start(MOST_READ_DAYS)
+    versions = cache_versions(("articles", "all"), ("most_read", "all"), ("taxonomy", "all"))
+    key = f"front:{secondary}:{region_per}:{topic_per}:{most_read_limit}:{since:%Y%m%d}:" + ":".join(map(str, versions))
+    found = cache.get(key)
+    if found is None:
+        found = _build_front_page(secondary, region_per, topic_per, most_read_limit)
+        cache.set(key, found, _discovery_timeout())
+    return found
+
+
+def _build_front_page(secondary: int, region_per: int, topic_per: int, most_read_limit: int) -> FrontPage:
+    nav = navigation()
+    live = published_articles().newest_first()
+    above_regions = 1 + secondary
+    candidates = (
+        Q(pk__in=live.filter(featured=True).values("pk")[:1])
+        | Q(pk__in=live.values("pk")[:above_regions])
+        | published_articles().newest_per("region_id", nav["region_ids"], region_per + above_regions)
+    )
+    rows = _newest_first(Article.objects.with_cards().filter(candidates))
+    lead = next((a for a in rows if a.featured), rows[0] if rows else None)
+    shown = {lead.pk} if lead else set()
+    latest = _hand_out(rows, shown, secondary)
+
+    regions = []
+    top_of = _top_level_regions(nav["all_regions"])
+    for top, children in nav["region_tree"]:
+        picked = _hand_out([a for a in rows if top_of.get(a.region_id) == top.pk], shown, region_per)
+        if picked:
+            regions.append(FrontBlock(term=top, articles=picked, children=children))
+
+    ranked = most_read(limit=most_read_limit + len(shown)) if most_read_limit > 0 else []
+    read = _hand_out(ranked, shown, most_read_limit)
+
+    topics = []
+    if topic_per > 0 and nav["topics"]:
+        newest = published_articles().exclude(pk__in=sorted(shown)).newest_per(
+            "topic_id", [topic.pk for topic in nav["topics"]], topic_per
+        )
+        by_topic = _newest_first(Article.objects.with_cards().filter(newest))
+        for topic in nav["topics"]:
+            picked = _hand_out([a for a in by_topic if a.topic_id == topic.pk], shown, topic_per)
+            if picked:
+                topics.append(FrontBlock(term=topic, articles=picked))
+    return FrontPage(lead=lead, secondary=latest, regions=regions, most_read=read, topics=topics)
+
+
+def _newest_first(rows) -> list[Article]:
+    return sorted(rows, key=lambda a: (a.published_at, a.pk), reverse=True)
+
+
+def _hand_out(candidates, shown: set[int], limit: int) -> list[Article]:
+    """The first ``limit`` of ``candidates`` not yet shown; they count as shown from now on."""
+    picked = []
+    for article in candidates:
+        if len(picked) >= limit:
+            break
+        if article.pk not in shown:
+            shown.add(article.pk)
+            picked.append(article)
+    return picked
+
+
+def _top_level_regions(regions: list[Region]) -> dict[int, int]:
+    """Each region's id mapped to the id of the outermost region it lies in (itself at the top)."""
+    parents = {region.pk: region.parent_id for region in regions}
+    top = {}
+    for pk in parents:
+        outer, seen = pk, set()
+        while parents.get(outer) is not None and outer not in seen:
+            seen.add(outer)
+            outer = parents[outer]
+        top[pk] = outer
+    return top
 
 
 def _discovery_timeout() -> int:
@@ -285,14 +421,20 @@ def latest(*, limit: int = 30):
 
 
 def navigation() -> dict[str, list]:
-    """Regions and topics for the menus, cached until a region or topic changes."""
+    """Regions (outermost ones with the regions inside them) and topics for the menus,
+    cached until a region or topic changes."""
     version = cache_version("taxonomy")
-    key = f"navigation:{version}"
+    key = f"navigation:tree:{version}"
     nav = cache.get(key)
     if nav is None:
         regions = list(Region.objects.order_by("ordering", "name"))
+        top_of = _top_level_regions(regions)
+        tops = [region for region in regions if top_of[region.pk] == region.pk]
         nav = {
-            "regions": [region for region in regions if region.parent_id is None],
+            "regions": tops,
+            # Each outermost region with the regions inside it (at any depth), for grouped menus.
+            "region_tree": [(top, [r for r in regions if r.pk != top.pk and top_of[r.pk] == top.pk]) for top in tops],
+            "all_regions": regions,
             "region_ids": [region.pk for region in regions],
             "topics": list(Topic.objects.order_by("ordering", "name")),
         }

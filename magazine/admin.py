@@ -5,7 +5,7 @@ from django.utils.translation import ngettext
 
 from magazine import outbox, services
 from magazine.admin_site import SingleRecordAdmin
-from magazine.models import CityEdition, Edition, OutboxTask, SiteSettings, WorkerHeartbeat
+from magazine.models import CityEdition, Edition, OutboxTask, SitePage, SiteSettings, WorkerHeartbeat
 from magazine.validators import ImageUploadField
 
 
@@ -22,6 +22,32 @@ class SiteSettingsAdmin(SingleRecordAdmin):
 
     def save_model(self, request, obj, form, change):
         services.site_settings_save(site_settings=obj)
+
+
+@admin.register(SitePage)
+class SitePageAdmin(admin.ModelAdmin):
+    """About, Contact, Privacy policy …: pages about the magazine, linked from every page's footer."""
+
+    list_display = ["title", "address", "ordering", "updated_at"]
+    list_editable = ["ordering"]
+    search_fields = ["title", "slug", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    fields = ["title", "slug", "body", "ordering", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    @admin.display(description="Address")
+    def address(self, obj):
+        return format_html('<a href="{0}">{0}</a>', obj.get_absolute_url())
+
+    def save_model(self, request, obj, form, change):
+        services.site_page_save(page=obj)
+
+    def delete_model(self, request, obj):
+        services.site_page_delete(page=obj)
+
+    def delete_queryset(self, request, queryset):
+        for page in queryset:
+            services.site_page_delete(page=page)
 
 
 @admin.register(CityEdition)

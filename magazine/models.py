@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -194,3 +195,43 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return self.worker_id
+
+
+class SitePage(models.Model):
+    """A page about the magazine itself (About, Contact, Privacy policy …), written by staff.
+
+    It lives at ``/<slug>/``; the body is Markdown, rendered to sanitised HTML on save by the
+    article body's renderer (``magazine.services.site_page_save``).
+    """
+
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(
+        max_length=60, unique=True, help_text="The page's address: /about/ for “about”. Changing it breaks old links."
+    )
+    body = models.TextField(help_text="Markdown: ## for a heading, **bold**, [a link](https://…), - for a list.")
+    body_html = models.TextField(blank=True, editable=False)
+    ordering = models.PositiveSmallIntegerField(default=0, help_text="Order of the page in the footer (lowest first).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ordering", "title"]
+        verbose_name = "site page"
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        from django.urls import Resolver404, resolve
+
+        if self.slug:
+            # /<slug>/ is tried after every other address: a slug that names one (search,
+            # magazine, newsletter …) would give a page nobody can reach.
+            try:
+                taken = resolve(f"/{self.slug}/").url_name != "site_page"
+            except Resolver404:
+                taken = False
+            if taken:
+                raise ValidationError({"slug": f"/{self.slug}/ is already the address of another part of the site."})
+
+    def get_absolute_url(self):
+        return reverse("site_page", kwargs={"slug": self.slug})

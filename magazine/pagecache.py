@@ -59,6 +59,7 @@ CACHEABLE = {
     "sitemap",
     "django.contrib.sitemaps.views.sitemap",
     "news_sitemap",
+    "site_page",
     "articles:article",
     "articles:region",
     "articles:region_topic",

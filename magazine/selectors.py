@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db.models.functions import ExtractYear
 
 from magazine.cache import cache_version
-from magazine.models import CityEdition, Edition
+from magazine.models import CityEdition, Edition, SitePage
 
 
 def editions():
@@ -43,3 +43,17 @@ def archive_years(*, city: CityEdition | None = None) -> list[int]:
 
 def city_editions() -> list[CityEdition]:
     return list(CityEdition.objects.filter(editions__published=True).distinct().order_by("ordering", "name"))
+
+
+def site_pages() -> list[SitePage]:
+    """The site pages for the footer (titles and addresses), cached until one changes."""
+    key = f"site-pages:{cache_version('sitepages')}"
+    found = cache.get(key)
+    if found is None:
+        found = list(SitePage.objects.only("title", "slug", "ordering"))
+        cache.set(key, found, 3600)
+    return found
+
+
+def site_page(*, slug: str) -> SitePage | None:
+    return SitePage.objects.filter(slug=slug).first()

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 
 from magazine.cache import bump_versions
-from magazine.models import Edition, SiteSettings
+from magazine.models import Edition, SitePage, SiteSettings
 from magazine.validators import count_pdf_pages
 
 
@@ -29,3 +29,19 @@ def site_settings_save(*, site_settings: SiteSettings) -> SiteSettings:
     site_settings.save()
     transaction.on_commit(lambda: bump_versions(("sitesettings", "all")))
     return site_settings
+
+
+def site_page_save(*, page: SitePage) -> SitePage:
+    """Save a site page: its Markdown rendered by the article body's renderer, then shown at once."""
+    from articles.body import render_body
+
+    page.full_clean(exclude=["body_html"])
+    page.body_html = "\n".join(block["html"] for block in render_body(page.body) if block["type"] == "html")
+    page.save()
+    transaction.on_commit(lambda: bump_versions(("sitepages", "all")))
+    return page
+
+
+def site_page_delete(*, page: SitePage) -> None:
+    page.delete()
+    transaction.on_commit(lambda: bump_versions(("sitepages", "all")))

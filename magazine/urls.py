@@ -3,9 +3,13 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 
-from articles.sitemaps import NewsSitemap, sitemaps
+from articles.sitemaps import NewsSitemap
+from articles.sitemaps import sitemaps as article_sitemaps
 from magazine import views
 from magazine.media import serve_media
+from magazine.sitemaps import SitePageSitemap
+
+sitemaps = {**article_sitemaps, "pages": SitePageSitemap}
 
 admin.site.site_header = f"{settings.SITE_NAME} admin"
 admin.site.site_title = settings.SITE_NAME
@@ -41,6 +45,8 @@ urlpatterns = [
     path("comments/", include("comments.urls")),
     path("newsletter/", include("newsletter.urls")),
     path("", include("articles.urls")),
+    # Last, so that every other address wins: /about/, /privacy/ … (SitePage.clean keeps it so).
+    path("<slug:slug>/", views.site_page, name="site_page"),
 ]
 
 if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):

@@ -26,13 +26,12 @@ from magazine.models import Edition, SiteSettings
 def home(request):
     pagecache.depends_on(("articles", "all"))
     pagecache.expires_by(selectors.next_scheduled_publish())
-    lead = selectors.lead_story()
-    shown = [lead.pk] if lead else []
-    by_region = selectors.latest_by_region(per=4, exclude_ids=shown)
+    front = selectors.front_page()
     context = {
-        "lead": lead,
-        "by_region": by_region,
-        "topic_strips": selectors.topic_strips(per=4, exclude_ids=shown),
+        "front": front,
+        "lead": front.lead,
+        # The page has its own sign-up box (newsletter_promo): one form is enough, the footer's goes.
+        "newsletter_in_page": True,
         "canonical_url": request.build_absolute_uri("/"),
     }
     return render(request, "magazine/home.html", context)
@@ -229,6 +228,17 @@ def search(request):
         "rank_window": site_search.RANK_WINDOW,
     }
     return render(request, "magazine/search.html", context)
+
+
+def site_page(request, slug: str):
+    """About, Contact, Privacy policy …: a page staff write in the admin."""
+    pagecache.depends_on(("sitepages", "all"))
+    page = archive_selectors.site_page(slug=slug)
+    if page is None:
+        raise Http404("No such page.")
+    return render(
+        request, "magazine/site_page.html", {"page": page, "canonical_url": request.build_absolute_uri(request.path)}
+    )
 
 
 def bench_floor(request):

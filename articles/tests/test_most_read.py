@@ -264,14 +264,19 @@ def _magazine_with_views(count):
     return shanghai, articles
 
 
-def test_home_shows_the_five_most_read_articles_of_the_week(client):
-    _, articles = _magazine_with_views(8)
-    html = client.get("/").content.decode()
+def test_home_shows_the_five_most_read_articles_of_the_week_not_already_shown_above(client):
+    _, articles = _magazine_with_views(30)  # articles[0] is the most read
+    response = client.get("/")
+    front = response.context["front"]
+    above = {front.lead.pk, *(a.pk for a in front.secondary), *(a.pk for b in front.regions for a in b.articles)}
+    expected = [a for a in articles if a.pk not in above][:5]
+    html = response.content.decode()
     block = html[html.index('id="most-read-title"') :]
+    block = block[: block.index("</section>")]
     assert "Most read this week" in block
-    positions = [block.index(a.title) for a in articles[:5]]
+    positions = [block.index(a.title) for a in expected]
     assert positions == sorted(positions)
-    assert articles[5].title not in block[: block.index("</section>")]
+    assert all(a.title not in block for a in articles if a not in expected)
 
 
 def test_region_page_and_article_sidebar_show_the_regions_most_read(client):
@@ -298,12 +303,14 @@ def test_pages_show_no_most_read_block_before_anything_is_read(client):
         assert "Most read" not in client.get(url).content.decode()
 
 
-@pytest.mark.parametrize("size", [6, 60])
-def test_pages_with_most_read_blocks_stay_within_twelve_queries(client, size, django_assert_max_num_queries):
+# Twenty at least: the front page's most read leaves out the stories shown above it.
+@pytest.mark.parametrize("size", [20, 60])
+def test_pages_with_most_read_blocks_stay_within_thirteen_queries(client, size, django_assert_max_num_queries):
     shanghai, articles = _magazine_with_views(size)
     for url in ("/", shanghai.get_absolute_url(), articles[2].get_absolute_url()):
         cache.clear()
-        with django_assert_max_num_queries(12):
+        # twelve, and the footer's site pages (About, Privacy policy …), cached until one changes
+        with django_assert_max_num_queries(13):
             response = client.get(url, HTTP_USER_AGENT=BROWSER)
         assert response.status_code == 200
         assert "Most read" in response.content.decode()

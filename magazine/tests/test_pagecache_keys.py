@@ -87,6 +87,7 @@ def site(settings, monkeypatch):
         "home": "/",
         "edition_archive": reverse("edition_archive"),
         "edition": edition.get_absolute_url(),
+        "site_page": reverse("site_page", args=["about"]),
         "robots": reverse("robots"),
         "sitemap": reverse("sitemap"),
         "django.contrib.sitemaps.views.sitemap": reverse(

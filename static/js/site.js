@@ -5,17 +5,39 @@
   // Mark the menu entry of the section being read, for sighted readers and screen readers alike.
   function markCurrentSection() {
     var path = window.location.pathname;
-    var links = document.querySelectorAll(".site-nav a.nav-link, .site-nav a.dropdown-item");
+    var links = document.querySelectorAll(".site-nav a.nav-link, .site-nav a.menu-link");
     links.forEach(function (link) {
       var target = link.getAttribute("href");
       if (target && target !== "/" && path.indexOf(target) === 0) {
         link.setAttribute("aria-current", "page");
-        var dropdown = link.closest(".dropdown");
-        if (dropdown) {
-          var toggle = dropdown.querySelector(".dropdown-toggle");
-          if (toggle) toggle.setAttribute("aria-current", "page");
-        }
+        var disclosure = link.closest("details");
+        var summary = disclosure && disclosure.querySelector("summary");
+        if (summary) summary.classList.add("is-current");
       }
+    });
+  }
+
+  // The menu's disclosures (<details>) open and close by themselves, keyboard included; this
+  // only keeps one open at a time and closes it on Escape or a click outside it.
+  function manageMenus() {
+    var menus = Array.prototype.slice.call(document.querySelectorAll(".site-nav details.menu-disclosure"));
+    if (!menus.length) return;
+    menus.forEach(function (menu) {
+      menu.addEventListener("toggle", function () {
+        if (!menu.open) return;
+        menus.forEach(function (other) { if (other !== menu) other.open = false; });
+      });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") return;
+      menus.forEach(function (menu) {
+        if (!menu.open) return;
+        menu.open = false;
+        if (menu.contains(document.activeElement)) menu.querySelector("summary").focus();
+      });
+    });
+    document.addEventListener("click", function (event) {
+      menus.forEach(function (menu) { if (menu.open && !menu.contains(event.target)) menu.open = false; });
     });
   }
 
@@ -31,6 +53,7 @@
 
   function start() {
     markCurrentSection();
+    manageMenus();
     document.addEventListener("click", focusOnFragmentTarget);
   }
 

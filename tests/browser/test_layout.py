@@ -246,25 +246,28 @@ def test_menu_is_a_button_on_a_phone_and_a_row_of_links_on_desktop(magazine, vis
     phone = visit(magazine.home, PHONE)
     page = phone.page
     toggler = page.locator(".navbar-toggler")
-    news_link = page.locator("#main-nav").get_by_role("link", name="News", exact=True)
+    archive_link = page.locator("#main-nav").get_by_role("link", name="Print edition", exact=True)
     assert toggler.is_visible()
-    assert not news_link.is_visible()
+    assert not archive_link.is_visible()
 
     toggler.click()
 
     page.wait_for_selector("#main-nav.show")
     assert toggler.get_attribute("aria-expanded") == "true"
-    news_link.wait_for(state="visible")
-    page.locator("#main-nav").get_by_role("button", name="Regions").click()
-    page.locator("#main-nav .dropdown-menu").get_by_role("link", name="Beijing").wait_for(state="visible")
+    archive_link.wait_for(state="visible")
+    page.locator("#main-nav summary", has_text="Regions").click()
+    page.locator("#main-nav .menu-panel-regions").get_by_role("link", name="Beijing").wait_for(state="visible")
     assert not _scrolls_sideways(page)
     phone.assert_clean()
 
     desktop = visit(magazine.region, DESKTOP)
     page = desktop.page
     assert not page.locator(".navbar-toggler").is_visible()
+    assert page.locator("#main-nav").get_by_role("link", name="Newsletters").is_visible()
+    page.locator("#main-nav summary", has_text="Topics").click()
     assert page.locator("#main-nav").get_by_role("link", name="Food & Drink").is_visible()
-    assert page.locator("#main-nav .dropdown-toggle").get_attribute("aria-current") == "page"
+    regions = page.locator("#main-nav summary", has_text="Regions")
+    assert "is-current" in regions.get_attribute("class")
     desktop.assert_clean()
 
 
