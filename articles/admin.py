@@ -456,6 +456,8 @@ class ArticleAdmin(ArticleRevisionsAdmin):
         adminform = (getattr(response, "context_data", None) or {}).get("adminform")
         if adminform is not None and getattr(adminform.form, "edit_conflict", None) is not None:
             response.status_code = 409
+            # What was typed is kept as a draft copy too: reloading the article offers it back.
+            autosave.keep_refused_save(user=request.user, article=article, data=request.POST)
         return response
 
     def get_urls(self):

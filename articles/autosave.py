@@ -237,6 +237,22 @@ def article_autosave(
     return result
 
 
+def keep_refused_save(*, user, article: Article, data) -> bool:
+    """A save of ``article`` was refused (a colleague saved it first): keep the text of the refused
+    form (``data``, the POST) as the user's draft copy, so reloading the article offers it back.
+    Returns whether a copy was kept."""
+    form = AutosaveForm({**{name: data.get(name, "") for name in TEXT_FIELDS}, "article": article.pk, "version": data.get("version") or None})
+    if not form.is_valid():
+        return False
+    try:
+        result = article_autosave(
+            user=user, article_id=article.pk, base_version=form.cleaned_data["version"], typed=form.typed
+        )
+    except (ArticleGone, PermissionDenied):
+        return False
+    return result.autosave is not None
+
+
 def article_autosave_discard(*, user, autosave_id: int) -> bool:
     """Delete one of ``user``'s draft copies; someone else's is never found."""
     return ArticleAutosave.objects.filter(pk=autosave_id, user=user).delete()[0] > 0

@@ -300,10 +300,13 @@ def test_a_save_refused_by_the_edit_lock_keeps_the_copy(editor, other_editor, ar
     ling.post(URL, typed(article, body="Ling's draft."))
     assert tom.post(change_url(article), article_post_data(article, title="Tom's title")).status_code == 302
 
-    refused = ling.post(change_url(article), article_post_data(article, body="Ling's draft.", version=opened_at))
+    refused = ling.post(
+        change_url(article), article_post_data(article, body="Ling's draft, and the words typed just before saving.", version=opened_at)
+    )
 
     assert refused.status_code == 409
-    assert ArticleAutosave.objects.filter(user=editor).exists()
+    # The copy now holds what the refused form held, even words typed too late to be autosaved.
+    assert ArticleAutosave.objects.get(user=editor).fields["body"] == "Ling's draft, and the words typed just before saving."
     assert offer_of(refused) is None  # the form shows what was typed already
 
     # Reloading offers the copy (older than Tom's save, but typed against the version he saved
@@ -317,11 +320,11 @@ def test_a_save_refused_by_the_edit_lock_keeps_the_copy(editor, other_editor, ar
     current = reopened.context["adminform"].form["version"].value()
     restored = ling.post(
         change_url(article),
-        article_post_data(article, title=offer.autosave.fields["title"], body="Ling's draft.", version=current),
+        article_post_data(article, title=offer.autosave.fields["title"], body=offer.autosave.fields["body"], version=current),
     )
     assert restored.status_code == 302
     article.refresh_from_db()
-    assert article.body == "Ling's draft."
+    assert article.body == "Ling's draft, and the words typed just before saving."
 
 
 def test_the_add_form_offers_a_new_story_draft_and_saving_the_story_clears_it(editor):

@@ -92,7 +92,7 @@ def test_second_save_of_the_same_version_is_refused_with_who_when_diff_and_the_t
     # Who saved meanwhile, and when, at the top; the way forward.
     # Said once (the form's error), not again in the box that explains the way forward.
     assert html.count("Ling Wu saved this article at") == 1
-    assert "Copy what you wrote" in html and "reload" in html
+    assert "kept as your draft" in html and "reload the article" in html
     assert form.non_field_errors() and "Not saved: Ling Wu saved this article" in form.non_field_errors()[0]
     # A diff of what changed meanwhile: the title and the body line that moved.
     titles = [change.label for change in form.edit_conflict.changes]
