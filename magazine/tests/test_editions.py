@@ -132,7 +132,8 @@ def test_latest_issue_promo_appears_on_reader_pages(client, shanghai):
 def test_archive_runs_a_fixed_number_of_queries(client, shanghai, beijing, django_assert_max_num_queries):
     for n in range(30):
         EditionFactory(city=shanghai if n % 2 else beijing)
-    with django_assert_max_num_queries(8):
+    # 9 with every cache empty, the footer's site pages included; flat in the number of editions.
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("edition_archive")).status_code == 200
 
 
