@@ -11,7 +11,7 @@ export DJANGO_SETTINGS_MODULE := magazine.settings
 SITE_URL ?= http://$(HOST):$(PORT)
 LOCAL_ENV := DEBUG=1 SITE_URL='$(SITE_URL)' EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=$(CURDIR)/var/mail
 
-.PHONY: run test serve install install-dev migrate seed worker lint clean bench
+.PHONY: run test serve install install-dev migrate seed worker lint clean bench css
 
 $(PY):
 	$(PYTHON) scripts/bootstrap_venv.py $(VENV)
@@ -60,6 +60,15 @@ serve: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/gunicorn magazine.wsgi:application --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) \
 		--access-logfile - --error-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+
+## make css: rebuild the reader stylesheet, the Bootstrap rules the site uses (see README, "Stylesheet").
+## Needs npm (apt-get install npm); PurgeCSS is fetched into npm's cache, not the repository.
+PURGECSS_VERSION := 8.0.0
+css: install
+	CRISPY_TEMPLATES="$$($(PY) -c 'import crispy_bootstrap5, pathlib; print(pathlib.Path(crispy_bootstrap5.__file__).parent / "templates")')" \
+		npx --yes purgecss@$(PURGECSS_VERSION) --config scripts/purgecss.config.cjs \
+		--output static/vendor/bootstrap/bootstrap.subset.min.css
+	@wc -c static/vendor/bootstrap/bootstrap.min.css static/vendor/bootstrap/bootstrap.subset.min.css
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -1,4 +1,5 @@
-"""Response headers that Django's SecurityMiddleware does not set.
+"""Site-wide middleware: response headers that Django's SecurityMiddleware does not set, NUL
+characters in query strings, and compression of text responses.
 
 SecurityMiddleware already sends HSTS (on HTTPS), X-Content-Type-Options, Referrer-Policy and
 Cross-Origin-Opener-Policy from settings; this adds Permissions-Policy.
@@ -6,8 +7,11 @@ Cross-Origin-Opener-Policy from settings; this adds Permissions-Policy.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.http import HttpResponseBadRequest
+from django.middleware.gzip import GZipMiddleware
 
 
 def permissions_policy_header(policy: dict[str, str]) -> str:
@@ -53,3 +57,25 @@ class RejectNulInQueryMiddleware:
 
 def _has_nul(query) -> bool:
     return any("\x00" in key or any("\x00" in value for value in values) for key, values in query.lists())
+
+
+# HTML, feeds, sitemaps, robots.txt, JSON: what compresses well. Files (PDF downloads, media
+# served by Django in development) are left as they are, with their Content-Length.
+COMPRESSIBLE_TYPE = re.compile(r"^(text/|application/(json|xml|javascript|[\w.+-]*\+(xml|json))\b)", re.IGNORECASE)
+
+
+class TextGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware for text responses only.
+
+    Django's middleware adds up to 100 random bytes to each compressed response (the gzip
+    header's file name field, "Heal the BREACH", since Django 4.2), so the compressed length of
+    a page with a CSRF token in it cannot be used to guess the token (BREACH). Place it after
+    WhiteNoise (which serves its own pre-compressed static files) and before every middleware
+    that reads or changes the body: the page cache puts each reader's CSRF token into cached
+    pages, and ConditionalGetMiddleware computes ETags from the uncompressed body.
+    """
+
+    def process_response(self, request, response):
+        if response.streaming or not COMPRESSIBLE_TYPE.match(response.get("Content-Type", "")):
+            return response
+        return super().process_response(request, response)

@@ -74,6 +74,10 @@ MIDDLEWARE = [
     "magazine.middleware.PermissionsPolicyMiddleware",
     "magazine.middleware.RejectNulInQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses the finished text responses: after WhiteNoise (static files come pre-compressed),
+    # outside every middleware that reads or writes the body (the page cache's CSRF tokens,
+    # ConditionalGet's ETag); an ETag it compresses becomes weak, and 304s still match.
+    "magazine.middleware.TextGZipMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
