@@ -680,6 +680,12 @@ SENTENCES_ZH = (
     "{city}的朋友推荐了{other}的{dish}，味道不错。",
 )
 CHINESE_SHARE = 0.4  # of bodies that end with a paragraph in Chinese
+# English names given in brackets the first time a place comes up, as bilingual guides do.
+PLACE_GLOSSES = {
+    "南京路步行街": "Nanjing Road", "外滩": "the Bund", "王府井": "Wangfujing", "宽窄巷子": "Kuanzhai Alley",
+    "西湖": "West Lake", "五大道": "Five Avenues", "鼓浪屿": "Gulangyu", "华强北": "Huaqiangbei",
+    "沙面": "Shamian", "阳朔西街": "Yangshuo West Street",
+}
 
 
 def chinese_paragraph(rng: random.Random, region: str) -> str:
@@ -690,10 +696,14 @@ def chinese_paragraph(rng: random.Random, region: str) -> str:
     city = next(spec.name_zh for spec in REGIONS if spec.slug == region)
     sentences = rng.sample(SENTENCES_ZH, rng.choice((2, 3)))
     places = rng.sample(words["place"], 2)
-    return "".join(
+    text = "".join(
         sentence.format(place=places[0], other=places[1], dish=rng.choice(words["dish"]), city=city)
         for sentence in sentences
     )
+    for place in places:
+        if place in PLACE_GLOSSES:
+            text = text.replace(place, f"{place}（{PLACE_GLOSSES[place]}）", 1)
+    return text
 
 
 def article_tags(rng: random.Random, region: str, topic: str) -> list[str]:
