@@ -33,14 +33,15 @@ token: ``segment`` puts an invisible separator (U+200B) between the characters o
 both FTS5's ``unicode61`` and PostgreSQL's parser treat as a word boundary, and a Chinese word
 in a query becomes the phrase of its characters (南京路 → "南 京 路"), so any word is found
 wherever it stands in running text, two-character words included. Index and query both go
-through this module (``segment``, ``query_words``), and both are NFKC-normalised, so full-width
-letters (ＡＢＣ) match plain ones. The separator is taken out of snippets before they are shown,
+through this module (``segment``, ``query_words``), and both fold letters and digits to their
+NFKC form, so full-width letters (ＡＢＣ) match plain ones. The separator is taken out of snippets before they are shown,
 and the marks the database put around each matched character are joined into one.
 README ("Search") has the measurements behind the choice (a segmenter and bigrams were tried).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -96,7 +97,7 @@ STOP_WORDS = frozenset(
 # compatibility block, which NFKC mostly folds away), hiragana and katakana.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 SEPARATOR = "\u200b"  # ZERO WIDTH SPACE: a word boundary to FTS5 and to PostgreSQL, invisible if left
-_CJK_BOUNDARY = re.compile(rf"(?<=[{_CJK}])(?=[^\W_])|(?<=[^\W_])(?=[{_CJK}])")
+_CJK_RUN = re.compile(f"[{_CJK}]+")
 _CJK_SPLIT = re.compile(rf"([{_CJK}])")
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
 # Removed from indexed and query text: the snippet marks, the separator, lone surrogates
@@ -112,13 +113,37 @@ _SPACE = re.compile(r"\s+")
 # --- text: the one place that knows about scripts ---------------------------------------------
 
 
+@functools.cache
+def _compatibility_letters() -> re.Pattern:
+    """Letters and digits NFKC folds (ＡＢＣ, ｱ, ², ﬁ, compatibility ideographs), as one class.
+
+    Only these are folded: Chinese punctuation (，。（）) stays as written, so snippets read right.
+    """
+    chars = (chr(c) for c in [*range(0x80, 0x10000), *range(0x2F800, 0x2FA20)])
+    folded = [c for c in chars if c.isalnum() and unicodedata.normalize("NFKC", c) != c]
+    ranges: list[list[int]] = []
+    for code in map(ord, folded):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]+")
+
+
 def _normal(text: str) -> str:
-    return unicodedata.normalize("NFKC", _UNWANTED.sub("", text))
+    text = _UNWANTED.sub("", text)
+    return _compatibility_letters().sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
 
 
 def segment(text: str) -> str:
-    """Text as it is indexed: NFKC, one token per CJK character (separated by ``SEPARATOR``)."""
-    return _CJK_BOUNDARY.sub(SEPARATOR, _SPACE.sub(" ", _normal(text)).strip())
+    """Text as it is indexed: letters NFKC-folded, one token per CJK character (``SEPARATOR`` between)."""
+    # The separator goes around every run too, which is harmless beside a space and needed
+    # beside a Latin letter (IFC商场); substituting runs only keeps English text fast.
+    return _CJK_RUN.sub(_separated, _SPACE.sub(" ", _normal(text)).strip())
+
+
+def _separated(run: re.Match) -> str:
+    return SEPARATOR + SEPARATOR.join(run.group()) + SEPARATOR
 
 
 def query_words(text: str) -> tuple[str, ...]:

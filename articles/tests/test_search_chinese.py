@@ -144,8 +144,10 @@ def test_english_stemming_is_unchanged_beside_chinese():
 
 
 def test_segment_and_query_words_agree():
-    assert segment("去南京路 ok") == SEPARATOR.join("去南京路") + " ok"
-    assert segment("IFC商场") == f"IFC{SEPARATOR}商{SEPARATOR}场"
+    assert segment("去南京路 ok") == SEPARATOR + SEPARATOR.join("去南京路") + SEPARATOR + " ok"
+    assert segment("IFC商场") == f"IFC{SEPARATOR}商{SEPARATOR}场{SEPARATOR}"
+    # Full-width letters are folded; Chinese punctuation stays as written, for the snippets.
+    assert segment("（Ｎａｎｊｉｎｇ），") == "（Nanjing），"
     assert query_words("Nanjing路，ＡＢＣ！") == ("nanjing", "路", "abc")
     assert parse_query("南京路 Road").fts5() == '("南 京 路" AND "road")'
     assert parse_query("南京路 Road").websearch() == '"南 京 路" road'
