@@ -84,6 +84,7 @@ class RegionAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "name_zh", "slug", "description"]
+    fields = ["name", "name_zh", "slug", "description", "ordering", "parent"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
 
@@ -110,6 +111,7 @@ class AuthorAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     list_filter = [("user", admin.EmptyFieldListFilter)]
     search_fields = ["name", "name_zh", "slug", "bio"]
+    fields = ["name", "name_zh", "slug", "bio", "photo", "user"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
     formfield_overrides = IMAGE_UPLOADS
