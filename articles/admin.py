@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from articles import autosave, emails, permissions, revisions, selectors, services
+from articles import autosave, emails, permissions, revisions, selectors, services, slugs
 from articles.admin_revisions import ArticleRevisionsAdmin
 from articles.body import problems as body_problems
 from articles.models import (
@@ -38,39 +38,81 @@ from magazine.validators import ImageUploadField
 IMAGE_UPLOADS = {models.ImageField: {"form_class": ImageUploadField}}
 
 
+class SlugFromNameForm(forms.ModelForm):
+    """An empty slug is made from the name (Chinese becomes pinyin) when the form is saved.
+
+    Django's prepopulated-field script fills the slug as a Latin name is typed but leaves it
+    empty for Chinese; the server then makes it, and the saved page shows it. A name that gives
+    no slug at all (emoji alone) is refused with a message on the slug field, nothing lost.
+    """
+
+    slug_source = "name"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = " ".join(
+                filter(None, [self.fields["slug"].help_text, f"Leave it empty to make it from the {self.slug_source} "
+                              "(Chinese becomes pinyin)."])
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        source = cleaned.get(self.slug_source)
+        if "slug" not in self.fields or cleaned.get("slug") or "slug" in self.errors or not source:
+            return cleaned
+        slug = slugs.unique_slug(
+            source, model=self._meta.model, max_length=self._meta.model._meta.get_field("slug").max_length,
+            exclude_pk=self.instance.pk,
+        )
+        if slug:
+            cleaned["slug"] = slug
+        else:
+            self.add_error(
+                "slug",
+                f"No web address can be made from the {self.slug_source} “{source}”: it has no letters or "
+                "digits. Type one here, e.g. “lantern-festival” (lowercase letters, digits and hyphens).",
+            )
+        return cleaned
+
+
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "parent", "ordering"]
+    form = SlugFromNameForm
+    list_display = ["name", "name_zh", "slug", "parent", "ordering"]
     list_editable = ["ordering"]
     list_select_related = ["parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["name", "slug", "description"]
+    search_fields = ["name", "name_zh", "slug", "description"]
+    fields = ["name", "name_zh", "slug", "description", "ordering", "parent"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.taxonomy_changed(term=obj)
+        services.taxonomy_term_save(term=obj, changed=form.changed_data)
 
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
+    form = SlugFromNameForm
     list_display = ["name", "slug", "ordering"]
     list_editable = ["ordering"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.taxonomy_changed(term=obj)
+        services.taxonomy_term_save(term=obj, changed=form.changed_data)
 
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "user", "article_count"]
+    form = SlugFromNameForm
+    list_display = ["name", "name_zh", "slug", "user", "article_count"]
     list_select_related = ["user"]
     list_filter = [("user", admin.EmptyFieldListFilter)]
-    search_fields = ["name", "slug", "bio"]
+    search_fields = ["name", "name_zh", "slug", "bio"]
+    fields = ["name", "name_zh", "slug", "bio", "photo", "user"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
     formfield_overrides = IMAGE_UPLOADS
@@ -219,7 +261,7 @@ class SendBackForm(forms.Form):
     )
 
 
-class ArticleAdminForm(forms.ModelForm):
+class ArticleAdminForm(SlugFromNameForm):
     """The article form; which statuses are offered, and what a save may change, depend on the user.
 
     The permission rule itself lives in ``permissions.check_article_save``; the form runs it
@@ -228,6 +270,8 @@ class ArticleAdminForm(forms.ModelForm):
     hidden ``version`` is the one the form was opened at, and if someone saved the article
     since, the form comes back with who, when and what they changed (``edit_conflict``).
     """
+
+    slug_source = "title"
 
     class Meta:
         model = Article

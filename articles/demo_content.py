@@ -25,6 +25,7 @@ class RegionSpec:
     description: str
     ordering: int
     parent: str | None = None  # slug of the wider region
+    name_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -37,25 +38,25 @@ class TopicSpec:
 
 REGIONS: tuple[RegionSpec, ...] = (
     RegionSpec("Shanghai", "shanghai", "News, food, nightlife and culture from China's biggest city, "
-               "from the Bund to the lanes of the Former French Concession.", 10),
+               "from the Bund to the lanes of the Former French Concession.", 10, name_zh="上海"),
     RegionSpec("Beijing", "beijing", "The capital's news and neighbourhoods: hutong life, Sanlitun nights "
-               "and weekends on the Great Wall.", 20),
+               "and weekends on the Great Wall.", 20, name_zh="北京"),
     RegionSpec("Guangzhou", "guangzhou", "Dim sum, design and the Pearl River: what is new in the Cantonese "
-               "capital.", 30),
+               "capital.", 30, name_zh="广州"),
     RegionSpec("Shenzhen", "shenzhen", "Start-ups, seaside escapes and a food scene that draws on every "
-               "province: life in China's youngest megacity.", 40),
+               "province: life in China's youngest megacity.", 40, name_zh="深圳"),
     RegionSpec("Chengdu", "chengdu", "Hotpot, teahouses, pandas and an easy-going pace: the best of "
-               "Sichuan's capital.", 50),
+               "Sichuan's capital.", 50, name_zh="成都"),
     RegionSpec("Hangzhou", "hangzhou", "West Lake, tea villages and a tech boom: news and weekends in "
-               "Zhejiang's capital.", 60),
+               "Zhejiang's capital.", 60, name_zh="杭州"),
     RegionSpec("North China", "north-china", "From the Shandong coast to Shanxi's walled towns: stories from "
-               "the cities of the north.", 70),
+               "the cities of the north.", 70, name_zh="华北"),
     RegionSpec("Tianjin", "tianjin", "Port city, colonial-era avenues and the best jianbing guozi in the "
-               "country, half an hour from Beijing by train.", 71, parent="north-china"),
+               "country, half an hour from Beijing by train.", 71, parent="north-china", name_zh="天津"),
     RegionSpec("South China", "south-china", "Beaches, karst mountains and rice-noodle towns: Hainan, Guangxi "
-               "and the southern coast.", 80),
+               "and the southern coast.", 80, name_zh="华南"),
     RegionSpec("Xiamen", "xiamen", "Island living on the Fujian coast: Gulangyu, seafood and slow "
-               "afternoons by the sea.", 81, parent="south-china"),
+               "afternoons by the sea.", 81, parent="south-china", name_zh="厦门"),
 )
 
 TOPICS: tuple[TopicSpec, ...] = (
@@ -639,7 +640,70 @@ def article_body(rng: random.Random, region: str, topic: str) -> str:
         parts.append(paragraph)
         if index + 1 == read_more_at:
             parts.append("[read more]")
+    chinese = chinese_paragraph(rng, region)
+    if chinese:
+        parts.append(chinese)
     return "\n\n".join(parts) + "\n"
+
+
+# Chinese running text for some bodies, from real place, dish and venue names, so a reader can
+# search the demo in Chinese (南京路, 步行街, 小笼包 ...). Drawn after the English text, from the same
+# generator, so the English words of every body are what they were.
+REGION_WORDS_ZH: dict[str, dict[str, list[str]]] = {
+    "shanghai": {"place": ["南京路步行街", "外滩", "豫园", "新天地", "田子坊", "武康路", "陆家嘴", "静安寺"],
+                 "dish": ["小笼包", "生煎包", "葱油拌面", "红烧肉", "蟹粉面"]},
+    "beijing": {"place": ["南锣鼓巷", "王府井", "三里屯", "五道营胡同", "故宫", "什刹海", "798艺术区"],
+                "dish": ["北京烤鸭", "炸酱面", "涮羊肉", "豆汁", "卤煮"]},
+    "guangzhou": {"place": ["上下九步行街", "沙面", "北京路", "珠江新城", "陈家祠", "永庆坊"],
+                  "dish": ["虾饺", "肠粉", "叉烧包", "艇仔粥", "双皮奶"]},
+    "shenzhen": {"place": ["华强北", "东门步行街", "南头古城", "大梅沙", "蛇口", "深圳湾公园"],
+                 "dish": ["潮汕牛肉火锅", "椰子鸡", "烧鹅", "肠粉"]},
+    "chengdu": {"place": ["宽窄巷子", "锦里", "春熙路", "人民公园", "太古里", "玉林路"],
+                "dish": ["火锅", "担担面", "钟水饺", "兔头", "串串香"]},
+    "hangzhou": {"place": ["西湖", "河坊街", "龙井村", "灵隐寺", "南宋御街", "西溪湿地"],
+                 "dish": ["西湖醋鱼", "东坡肉", "龙井虾仁", "片儿川"]},
+    "north-china": {"place": ["平遥古城", "五大道", "青岛栈桥", "济南趵突泉", "大同古城"],
+                    "dish": ["刀削面", "煎饼果子", "把子肉", "鲅鱼水饺"]},
+    "tianjin": {"place": ["五大道", "意式风情区", "古文化街", "天津之眼", "鼓楼", "海河"],
+                "dish": ["狗不理包子", "煎饼果子", "耳朵眼炸糕", "十八街麻花", "锅巴菜"]},
+    "south-china": {"place": ["三亚湾", "阳朔西街", "北海老街", "海口骑楼老街", "桂林两江四湖"],
+                    "dish": ["螺蛳粉", "桂林米粉", "文昌鸡", "清补凉"]},
+    "xiamen": {"place": ["鼓浪屿", "中山路步行街", "沙坡尾", "曾厝垵", "环岛路", "厦门大学"],
+               "dish": ["沙茶面", "土笋冻", "海蛎煎", "花生汤"]},
+}
+SENTENCES_ZH = (
+    "很多游客去{place}，晚上的夜景很美。",
+    "周末我们在{place}散步，顺便吃了{dish}。",
+    "{place}附近有一家老字号，{dish}值得排队。",
+    "本地人说，最好的{dish}不在{place}，而在旁边的小巷里。",
+    "从{place}出来，可以坐地铁去{other}，那里的咖啡馆人不多。",
+    "{city}的朋友推荐了{other}的{dish}，味道不错。",
+)
+CHINESE_SHARE = 0.4  # of bodies that end with a paragraph in Chinese
+# English names given in brackets the first time a place comes up, as bilingual guides do.
+PLACE_GLOSSES = {
+    "南京路步行街": "Nanjing Road", "外滩": "the Bund", "王府井": "Wangfujing", "宽窄巷子": "Kuanzhai Alley",
+    "西湖": "West Lake", "五大道": "Five Avenues", "鼓浪屿": "Gulangyu", "华强北": "Huaqiangbei",
+    "沙面": "Shamian", "阳朔西街": "Yangshuo West Street",
+}
+
+
+def chinese_paragraph(rng: random.Random, region: str) -> str:
+    """Two or three sentences of Chinese about the region, or '' (most bodies have none)."""
+    if rng.random() >= CHINESE_SHARE:
+        return ""
+    words = REGION_WORDS_ZH[region]
+    city = next(spec.name_zh for spec in REGIONS if spec.slug == region)
+    sentences = rng.sample(SENTENCES_ZH, rng.choice((2, 3)))
+    places = rng.sample(words["place"], 2)
+    text = "".join(
+        sentence.format(place=places[0], other=places[1], dish=rng.choice(words["dish"]), city=city)
+        for sentence in sentences
+    )
+    for place in places:
+        if place in PLACE_GLOSSES:
+            text = text.replace(place, f"{place}（{PLACE_GLOSSES[place]}）", 1)
+    return text
 
 
 def article_tags(rng: random.Random, region: str, topic: str) -> list[str]:

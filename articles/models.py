@@ -44,6 +44,12 @@ class Region(TaxonomyTerm):
         related_name="children",
         help_text="Optional wider region, e.g. North China for Tianjin.",
     )
+    name_zh = models.CharField(
+        "Chinese name",
+        max_length=80,
+        blank=True,
+        help_text="Optional, e.g. 天津: shown beside the English name and found by search.",
+    )
 
     class Meta(TaxonomyTerm.Meta):
         pass
@@ -69,6 +75,9 @@ class Topic(TaxonomyTerm):
 
 class Author(models.Model):
     name = models.CharField(max_length=120)
+    name_zh = models.CharField(
+        "Chinese name", max_length=120, blank=True, help_text="Optional: shown beside the English name."
+    )
     slug = models.SlugField(max_length=120, unique=True)
     bio = models.TextField(blank=True)
     photo = ContentImageField(upload_to="authors/%Y/", blank=True, validators=[validate_image_file])

@@ -27,12 +27,24 @@ through ``published()``.
 Reader input never reaches the database as query syntax: ``parse_query`` keeps words, quoted
 phrases, ``-exclusions`` and ``or`` and nothing else, and each backend writes them out in its
 own syntax. Snippets are escaped before the matched words are wrapped in ``<mark>``.
+
+Chinese (and Japanese kana), which is written without spaces, is indexed one character per
+token: ``segment`` puts an invisible separator (U+200B) between the characters of a run, which
+both FTS5's ``unicode61`` and PostgreSQL's parser treat as a word boundary, and a Chinese word
+in a query becomes the phrase of its characters (南京路 → "南 京 路"), so any word is found
+wherever it stands in running text, two-character words included. Index and query both go
+through this module (``segment``, ``query_words``), and both fold letters and digits to their
+NFKC form, so full-width letters (ＡＢＣ) match plain ones. The separator is taken out of snippets before they are shown,
+and the marks the database put around each matched character are joined into one.
+README ("Search") has the measurements behind the choice (a segmenter and bigrams were tried).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -49,6 +61,9 @@ MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
 INDEX_BATCH = 500
 SNIPPET_WORDS = 28
+# Each Chinese character is a token of its own, so a snippet for a query with Chinese words
+# counts more tokens to show about as much text.
+SNIPPET_TOKENS_CJK = 80
 # Relevance orders the newest RANK_WINDOW matches; any older matches follow them, newest first.
 # Ranking reads each candidate's whole index entry, so this bounds the cost of a common word
 # (a fifth of 100,000 articles) to that of a rarer one; a reader rarely pages past it.
@@ -62,7 +77,6 @@ STATE_FIELDS = ("live_from", "region", "topic")
 # indexed text, so an article can never contain one.
 MARK_START = "\ue000"
 MARK_END = "\ue001"
-_MARKS = str.maketrans("", "", MARK_START + MARK_END)
 
 # PostgreSQL's English stop words (its english.stop list). Dropped from bare words on both
 # databases so the same query finds the same articles, and so "the" does not rank every row.
@@ -79,10 +93,72 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
+# Scripts written without spaces between words: CJK ideographs (with extensions A-G and the
+# compatibility block, which NFKC mostly folds away), hiragana and katakana.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+SEPARATOR = "\u200b"  # ZERO WIDTH SPACE: a word boundary to FTS5 and to PostgreSQL, invisible if left
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_CJK_SPLIT = re.compile(rf"([{_CJK}])")
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
+# Removed from indexed and query text: the snippet marks, the separator, lone surrogates
+# (which no database can store) and other characters that are not text.
+_UNWANTED = re.compile(f"[{MARK_START}{MARK_END}{SEPARATOR}\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f]")
+
 _WORD = re.compile(r"[^\W_]+")
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+
+
+# --- text: the one place that knows about scripts ---------------------------------------------
+
+
+@functools.cache
+def _compatibility_letters() -> re.Pattern:
+    """Letters and digits NFKC folds (ＡＢＣ, ｱ, ², ﬁ, compatibility ideographs), as one class.
+
+    Only these are folded: Chinese punctuation (，。（）) stays as written, so snippets read right.
+    """
+    chars = (chr(c) for c in [*range(0x80, 0x10000), *range(0x2F800, 0x2FA20)])
+    folded = [c for c in chars if c.isalnum() and unicodedata.normalize("NFKC", c) != c]
+    ranges: list[list[int]] = []
+    for code in map(ord, folded):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]+")
+
+
+def _normal(text: str) -> str:
+    text = _UNWANTED.sub("", text)
+    return _compatibility_letters().sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+
+
+def segment(text: str) -> str:
+    """Text as it is indexed: letters NFKC-folded, one token per CJK character (``SEPARATOR`` between)."""
+    # The separator goes around every run too, which is harmless beside a space and needed
+    # beside a Latin letter (IFC商场); substituting runs only keeps English text fast.
+    return _CJK_RUN.sub(_separated, _SPACE.sub(" ", _normal(text)).strip())
+
+
+def _separated(run: re.Match) -> str:
+    return SEPARATOR + SEPARATOR.join(run.group()) + SEPARATOR
+
+
+def query_words(text: str) -> tuple[str, ...]:
+    """The index tokens of a piece of query text: words, each CJK character on its own."""
+    return tuple(
+        token
+        for word in _WORD.findall(_normal(text).lower())
+        for token in _CJK_SPLIT.split(word)
+        if token
+    )
+
+
+def unsegment(text: str) -> str:
+    """Indexed text as readers see it: no separators, adjacent match marks joined."""
+    return text.replace(SEPARATOR, "").replace(MARK_END + MARK_START, "")
 
 
 # --- query parsing ----------------------------------------------------------------------------
@@ -106,6 +182,12 @@ class ParsedQuery:
 
     def __bool__(self) -> bool:
         return bool(self.groups)
+
+    @property
+    def snippet_tokens(self) -> int:
+        """How many index tokens a snippet of this query's matches may hold."""
+        words = (w for g in self.groups for terms in (g.include, g.exclude) for t in terms for w in t)
+        return SNIPPET_TOKENS_CJK if any(_CJK_CHAR.fullmatch(w) for w in words) else SNIPPET_WORDS
 
     def websearch(self) -> str:
         """The query in PostgreSQL's ``websearch_to_tsquery`` syntax."""
@@ -139,7 +221,7 @@ def parse_query(text: str | None) -> ParsedQuery:
     Longer input than ``MAX_QUERY_CHARS`` is cut (``truncated`` says so); at most ``MAX_TERMS``
     terms are kept. Punctuation, emoji and stop words alone leave an empty query.
     """
-    text = (text or "").strip()
+    text = _UNWANTED.sub("", text or "").strip()
     truncated = len(text) > MAX_QUERY_CHARS
     if truncated:
         text = text[:MAX_QUERY_CHARS].rstrip()
@@ -162,7 +244,8 @@ def parse_query(text: str | None) -> ParsedQuery:
         if terms >= MAX_TERMS:
             break
         negated = bool(negated_phrase) if bare is None else bare.startswith("-")
-        words = tuple(word.lower() for word in _WORD.findall(phrase if bare is None else bare))
+        # A Chinese word is the phrase of its characters, as they were indexed.
+        words = query_words(phrase if bare is None else bare)
         if not words:
             continue
         if bare is not None and len(words) == 1 and words[0] in STOP_WORDS:
@@ -177,7 +260,7 @@ def parse_query(text: str | None) -> ParsedQuery:
 
 
 def _plain(value: str) -> str:
-    return _SPACE.sub(" ", value.translate(_MARKS)).strip()
+    return segment(value)
 
 
 def body_text(body_html: str) -> str:
@@ -189,7 +272,11 @@ def build_documents(ids: Iterable[int]) -> list[SearchDocument]:
     """The search documents of these articles as they are now, in three queries."""
     articles = list(
         Article.objects.filter(pk__in=list(ids))
-        .only("pk", "title", "standfirst", "body_html", "status", "published_at", "region_id", "topic_id")
+        .select_related("region")
+        .only(
+            "pk", "title", "standfirst", "body_html", "status", "published_at", "region_id", "topic_id",
+            "region__name_zh",
+        )
         .prefetch_related("tags")
         .order_by()
     )
@@ -206,7 +293,8 @@ def build_documents(ids: Iterable[int]) -> list[SearchDocument]:
             title=_plain(article.title),
             standfirst=_plain(article.standfirst),
             body=body_text(article.body_html),
-            tags=_plain(" ".join(tag.name for tag in article.tags.all())),
+            # The region's Chinese name is found with the tags (天津 finds Tianjin's stories).
+            tags=_plain(" ".join([*(tag.name for tag in article.tags.all()), article.region.name_zh])),
             authors=_plain(", ".join(bylines.get(article.pk, []))),
             live_from=live_from(article.status, article.published_at),
             region_id=article.region_id,
@@ -228,7 +316,7 @@ class Hit:
 
 def highlight(marked: str | None) -> SafeString:
     """Escape a snippet from the database, then turn its match marks into <mark> tags."""
-    text = escape(marked or "")
+    text = escape(unsegment(marked or ""))
     return mark_safe(text.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))  # noqa: S308 - escaped above
 
 
@@ -411,8 +499,9 @@ class PostgresSearch(SearchBackend):
         )
         tsquery = "websearch_to_tsquery(%s::regconfig, %s)"
         tsquery_params = [self.config, query.websearch()]
+        tokens = query.snippet_tokens
         headline_options = (
-            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={tokens}, MinWords={tokens * 3 // 7}, "
             'MaxFragments=2, FragmentDelimiter=" … "'
         )
         order = "page.pos > %s, page.rank DESC NULLS LAST, page.live_from DESC, page.article_id DESC"
@@ -502,8 +591,8 @@ class SQLiteSearch(SearchBackend):
                 LIMIT %s OFFSET %s
             )
             SELECT ranked.id, -ranked.score,
-                   snippet({self.table}, 2, %s, %s, '…', {SNIPPET_WORDS // 2}),
-                   snippet({self.table}, 1, %s, %s, '…', {SNIPPET_WORDS // 2})
+                   snippet({self.table}, 2, %s, %s, '…', {min(64, query.snippet_tokens // 2)}),
+                   snippet({self.table}, 1, %s, %s, '…', {min(64, query.snippet_tokens // 2)})
             FROM ranked JOIN {self.table} ON {self.table}.rowid = ranked.id
             WHERE {self.table} MATCH %s
             ORDER BY ranked.pos > %s, ranked.score, ranked.published_at DESC, ranked.id DESC
@@ -603,6 +692,12 @@ def rebuild(*, batch_size: int = 2000, say: Callable[[str], None] | None = None)
     if isinstance(backend(), SQLiteSearch):
         SQLiteSearch().rebuild_fts()
     return written
+
+
+def index_region_articles(region_id: int, *, batch_size: int = 2000) -> int:
+    """Refresh the documents of every article in the region (after its Chinese name changed)."""
+    ids = list(Article.objects.filter(region_id=region_id).order_by("pk").values_list("pk", flat=True))
+    return _in_batches(ids, batch_size, None, "indexed")
 
 
 def index_author_articles(author_id: int, *, batch_size: int = 2000) -> int:

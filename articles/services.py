@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from articles import permissions, revisions, search
+from articles import permissions, revisions, search, slugs
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -117,6 +118,7 @@ def article_save(*, article: Article, by, previous: Article | None = None) -> Ar
         article.created_by = by
     if article.status == Article.Status.PUBLISHED and article.published_at is None:
         article.published_at = timezone.now()
+    slug_fill(instance=article, source="title")
     article.full_clean()
     article._history_user = by
     with transaction.atomic():
@@ -280,10 +282,32 @@ def article_set_featured(*, article: Article, by, featured: bool = True) -> Arti
     return article
 
 
-def taxonomy_changed(*, term: Region | Topic) -> None:
-    """Menus and every page that names the term show its new name."""
+def slug_fill(*, instance: Article | Author | Region | Topic, source: str) -> None:
+    """An empty slug is made from ``source`` (a title or name; Chinese becomes pinyin).
+
+    Raises ``ValidationError`` on the slug when the text makes none (emoji or punctuation alone).
+    """
+    if not slugs.fill_slug(instance, source=source):
+        raise ValidationError(
+            {"slug": f"No web address can be made from “{getattr(instance, source)}”: give the slug yourself."}
+        )
+
+
+def taxonomy_term_save(*, term: Region | Topic, changed: Iterable[str] = ()) -> Region | Topic:
+    """Save a region or topic (its slug made from the name when empty), then tell the pages."""
+    slug_fill(instance=term, source="name")
+    term.save()
+    taxonomy_changed(term=term, changed=changed)
+    return term
+
+
+def taxonomy_changed(*, term: Region | Topic, changed: Iterable[str] = ()) -> None:
+    """Menus and every page that names the term show its new name; search finds a region's
+    stories by its new Chinese name (``changed``: the names of the fields that changed)."""
     namespace = "region" if isinstance(term, Region) else "topic"
     transaction.on_commit(lambda: bump_versions(("taxonomy", "all"), (namespace, term.pk), ("articles", "all")))
+    if isinstance(term, Region) and "name_zh" in changed:
+        transaction.on_commit(lambda: search.index_region_articles(term.pk))
 
 
 def image_save(*, image: Image, by=None, file_replaced: bool = False) -> Image:
@@ -376,6 +400,7 @@ def article_restore_relations(*, article: Article, relations: dict | None) -> No
 def author_save(*, author: Author) -> Author:
     """Save an author; a new name reaches the search documents of every article in their byline."""
     stored_name = Author.objects.filter(pk=author.pk).values_list("name", flat=True).first() if author.pk else None
+    slug_fill(instance=author, source="name")
     author.save()
     transaction.on_commit(lambda: bump_versions(("author", author.pk)))
     if stored_name is not None and stored_name != author.name:

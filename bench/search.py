@@ -5,15 +5,19 @@
 
 The database is kept between runs, so the slow part (seeding) happens once: without
 DATABASE_URL (or with a SQLite one) it is the file given by --sqlite-file; with a PostgreSQL
-DATABASE_URL it is a database named ``magazine_search_bench`` on that server, created when
-missing. ``--fresh`` starts again from an empty database. Each run:
+DATABASE_URL it is a database named ``magazine_search_bench`` (or --pg-database) on that
+server, created when missing. ``--fresh`` starts again from an empty database. Each run:
 
 1. migrates, then tops the demo up to --articles live articles with ``seed_demo`` (which
    indexes what it inserts), then on PostgreSQL runs ``VACUUM ANALYZE``; ``--rebuild`` also
    times a full ``rebuild_search_index``;
 2. picks the queries: a single word (best match, newest first, and a page past the
    relevance window), two words, a phrase, a rare word (the least common word in the index),
-   a word with a region filter and a word found nowhere;
+   a word with a region filter and a word found nowhere; then Chinese, found inside the
+   running Chinese text two bodies in five of the demo end with (real place, dish and venue
+   names): a one-, two-, three- and five-character word (面, 夜景, 步行街, 狗不理包子), a mixed
+   query (Nanjing Road 步行街), a region's Chinese name (天津), newest first, and a Chinese word
+   found nowhere;
 3. runs each query --repeat times the way the search page does (the count, then the first
    page of 12 hits with snippets and cards) and prints p50/p95 in ms, then the same for the
    whole page rendered through Django's test client.
@@ -50,12 +54,13 @@ def _postgres(url: str, statement: str, *, fetch: bool = False):
 def _configure(options) -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
+        database = options.pg_database
         if options.fresh:
-            _postgres(url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-        if not _postgres(url, f"SELECT 1 FROM pg_database WHERE datname = '{BENCH_DATABASE}'", fetch=True):
-            _postgres(url, f"CREATE DATABASE {BENCH_DATABASE}")
-        os.environ["DATABASE_URL"] = urlsplit(url)._replace(path=f"/{BENCH_DATABASE}").geturl()
-        where = f"database {BENCH_DATABASE}"
+            _postgres(url, f"DROP DATABASE IF EXISTS {database}")
+        if not _postgres(url, f"SELECT 1 FROM pg_database WHERE datname = '{database}'", fetch=True):
+            _postgres(url, f"CREATE DATABASE {database}")
+        os.environ["DATABASE_URL"] = urlsplit(url)._replace(path=f"/{database}").geturl()
+        where = f"database {database}"
     else:
         path = Path(options.sqlite_file)
         if options.fresh:
@@ -109,6 +114,7 @@ def main() -> int:
     parser.add_argument("--sqlite-file", default=str(Path(tempfile.gettempdir()) / "magazine-search-bench.sqlite3"))
     parser.add_argument("--fresh", action="store_true", help="Start from an empty database.")
     parser.add_argument("--rebuild", action="store_true", help="Also time a full rebuild_search_index.")
+    parser.add_argument("--pg-database", default=BENCH_DATABASE, help=f"PostgreSQL database (default {BENCH_DATABASE}).")
     options = parser.parse_args()
     where = _configure(options)
 
@@ -170,6 +176,14 @@ def main() -> int:
         (f"word, region {region.slug} + topic {topic.slug}", "coffee", {"region": region, "topic": topic}, {}),
         ("word, last 30 days", "coffee", {"date_from": month_ago}, {}),
         ("no match", "xylophonequartz", {}, {}),
+        ("Chinese, two characters", "夜景", {}, {}),
+        ("Chinese, three characters", "步行街", {}, {}),
+        ("Chinese, five characters", "狗不理包子", {}, {}),
+        ("Chinese, one character", "面", {}, {}),
+        ("mixed English and Chinese", "Nanjing Road 步行街", {}, {}),
+        ("Chinese, region name", "天津", {}, {}),
+        ("Chinese, newest first", "步行街", {}, {"sort": "newest"}),
+        ("Chinese, no match", "龙猫咖啡", {}, {}),
     ]
 
     client = Client()

@@ -201,6 +201,8 @@ class DemoSeeder:
             term = by_key.get(spec.slug) or by_key.get(spec.name)
             if term is None:
                 extra = {"parent": terms.get(spec.parent)} if getattr(spec, "parent", None) else {}
+                if getattr(spec, "name_zh", ""):
+                    extra["name_zh"] = spec.name_zh
                 term = model.objects.create(
                     name=spec.name, slug=spec.slug, description=spec.description, ordering=spec.ordering, **extra
                 )
