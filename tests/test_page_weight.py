@@ -41,6 +41,8 @@ def test_every_script_is_deferred_and_no_stylesheet_but_the_sites_own(shanghai_p
     scripts = [attrs for attrs in shanghai_page.all("script") if attrs.get("src")]
     assert scripts
     assert all("defer" in attrs or attrs.get("type") == "module" for attrs in scripts)
+    # Only the site's own small script: the phone menu needs no Bootstrap bundle (80 KB).
+    assert [re.sub(r"^/static/|\.[0-9a-f]{12}(?=\.js$)", "", attrs["src"]) for attrs in scripts] == ["js/site.js"]
     sheets = [attrs["href"] for attrs in shanghai_page.all("link") if attrs.get("rel") == "stylesheet"]
     assert [re.sub(r"^/static/|\.[0-9a-f]{12}(?=\.css$)", "", href) for href in sheets] == [
         "vendor/bootstrap/bootstrap.subset.min.css",

@@ -41,6 +41,21 @@
     });
   }
 
+  // The phone menu's button shows and hides the menu (what Bootstrap's collapse plugin did,
+  // without its 80 KB of script on every page).
+  function manageMenuButton() {
+    document.querySelectorAll(".navbar-toggler[aria-controls]").forEach(function (button) {
+      var menu = document.getElementById(button.getAttribute("aria-controls"));
+      if (!menu) return;
+      button.addEventListener("click", function () {
+        var open = !menu.classList.contains("show");
+        menu.classList.toggle("show", open);
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+        button.classList.toggle("collapsed", !open);
+      });
+    });
+  }
+
   // Following the skip link or a #comments counter moves keyboard focus, not just the scroll.
   function focusOnFragmentTarget(event) {
     var link = event.target.closest("a[href^='#']");
@@ -54,6 +69,7 @@
   function start() {
     markCurrentSection();
     manageMenus();
+    manageMenuButton();
     document.addEventListener("click", focusOnFragmentTarget);
   }
 
