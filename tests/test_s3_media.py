@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 import subprocess
 import sys
@@ -364,3 +365,70 @@ def test_edition_delete_service_survives_a_bucket_that_is_gone(bucket, settings,
     with django_capture_on_commit_callbacks(execute=True):
         assert archive_services.edition_delete(editions=[edition]) == 1
     assert not Edition.objects.exists()
+
+
+# --- In chromium: what a reader and an editor see.
+
+SCREENSHOTS = os.environ.get("S3_SCREENSHOTS", "")
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
+
+
+def shot(page, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_phone_reader_sees_the_hero_picture_loaded_from_the_bucket(bucket, live_server, browser_page, settings):
+    settings.IMAGE_RENDITION_WIDTHS = (400, 800)
+    image = ImageFactory.build(file=ContentFile(image_bytes(1200, 700, color=(30, 120, 170)), name="hero.jpg"))
+    services.image_save(image=image)  # outside a test transaction: the renditions are made at once
+    article = ArticleFactory(hero_image=image)
+    page = browser_page(width=390)
+    page.add_init_script(CSP_LISTENER)
+
+    page.goto(live_server.url + article.get_absolute_url())
+
+    hero = page.locator("img[src*='/renditions/']").first
+    hero.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=hero.element_handle())
+    assert hero.evaluate("img => img.currentSrc").startswith(bucket["url"])
+    assert page.evaluate("window.__cspViolations") == []
+    shot(page, "article-390.png")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_editor_sees_the_refused_upload_message_with_the_typed_text_kept(
+    s3_endpoint, live_server, browser_page, settings
+):
+    _use_bucket(settings, s3_endpoint, f"no-such-bucket-{uuid.uuid4().hex[:8]}")
+    UserFactory(username="s3-browser-editor", groups=["Editor"])
+    page = browser_page(width=1280)
+    page.goto(live_server.url + reverse("admin:login"))
+    page.fill("#id_username", "s3-browser-editor")
+    page.fill("#id_password", ADMIN_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(live_server.url + reverse("admin:index"))
+
+    page.goto(live_server.url + reverse("admin:articles_image_add"))
+    page.fill("#id_title", "Bund at night")
+    page.fill("#id_alt_text", "The Bund's lights over the river")
+    page.set_input_files(
+        "#id_file", files=[{"name": "bund.jpg", "mimeType": "image/jpeg", "buffer": image_bytes(800, 600)}]
+    )
+    page.click("input[name=_save]")
+
+    page.wait_for_selector(".errorlist")
+    assert REFUSED_MESSAGE in page.inner_text(".field-file")
+    assert page.input_value("#id_title") == "Bund at night"
+    assert page.input_value("#id_alt_text") == "The Bund's lights over the river"
+    shot(page, "admin-refused-1280.png")
+    assert not Image.objects.exists()
