@@ -32,6 +32,7 @@ from articles.models import (
     Topic,
 )
 from articles.widgets import BodyEditorWidget
+from magazine.forms import StoredUploadsModelForm
 from magazine.validators import ImageUploadField
 
 # Uploads in every admin form get the image checks with messages that name the problem.
@@ -116,6 +117,7 @@ class AuthorAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
     formfield_overrides = IMAGE_UPLOADS
+    form = StoredUploadsModelForm
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_article_count=Count("bylines"))
@@ -155,6 +157,7 @@ class ImageAdmin(admin.ModelAdmin):
     fields = ["title", "file", "alt_text", "decorative", "caption", "credit", "dimensions", "rendition_count"]
     readonly_fields = ["dimensions", "rendition_count"]
     formfield_overrides = IMAGE_UPLOADS
+    form = StoredUploadsModelForm
     inlines = [RenditionInline]
 
     def get_queryset(self, request):

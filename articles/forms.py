@@ -6,6 +6,7 @@ from django import forms
 
 from articles import sharing
 from articles.models import Image
+from magazine.forms import StoredUploadsModelForm
 from magazine.validators import ImageUploadField
 
 
@@ -39,7 +40,7 @@ class BodyPreviewForm(forms.Form):
     )
 
 
-class ImageUploadForm(forms.ModelForm):
+class ImageUploadForm(StoredUploadsModelForm):
     """A picture uploaded from the body editor: the image admin's fields and upload checks."""
 
     class Meta:

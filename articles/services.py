@@ -25,6 +25,7 @@ from articles.models import (
 )
 from magazine import outbox
 from magazine.cache import bump_versions
+from magazine.storage import delete_stored_files
 
 
 def _bump_for(*articles: Article) -> None:
@@ -358,9 +359,17 @@ def image_delete(*, images, by=None) -> int:
                 "This picture is used by a published article or by someone else's article; ask an editor to delete it."
             )
     pks = [image.pk for image in images]
+    files = [image.file for image in images if image.file]
+    files += [rendition.file for rendition in Rendition.objects.filter(image__in=pks) if rendition.file]
     with transaction.atomic():
         Image.objects.filter(pk__in=pks).delete()
-    transaction.on_commit(lambda: bump_versions(*(("image", pk) for pk in pks)))
+
+    def after_commit():
+        # The files go once the rows are gone for good (on the disk or in the bucket alike).
+        delete_stored_files(files)
+        bump_versions(*(("image", pk) for pk in pks))
+
+    transaction.on_commit(after_commit)
     return len(pks)
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 
 from magazine import outbox, services
 from magazine.admin_site import SingleRecordAdmin
+from magazine.forms import StoredUploadsModelForm
 from magazine.models import CityEdition, Edition, OutboxTask, SitePage, SiteSettings, WorkerHeartbeat
 from magazine.validators import ImageUploadField
 
@@ -70,6 +71,7 @@ class EditionAdmin(admin.ModelAdmin):
     fields = ["city", "issue_month", "title", "cover", "pdf", "page_count", "published", *readonly_fields]
     actions = ["show_in_archive", "hide_from_archive"]
     formfield_overrides = {models.ImageField: {"form_class": ImageUploadField}}
+    form = StoredUploadsModelForm
 
     @admin.display(description="Cover")
     def cover_thumbnail(self, obj):
@@ -77,6 +79,12 @@ class EditionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.edition_save(edition=obj)
+
+    def delete_model(self, request, obj):
+        services.edition_delete(editions=[obj])
+
+    def delete_queryset(self, request, queryset):
+        services.edition_delete(editions=queryset)
 
     def _set_published(self, request, queryset, published: bool, verb: str):
         changed = 0

@@ -119,3 +119,24 @@ class SearchForm(forms.Form):
         if start and end and end < start:
             self.add_error("date_to", "The end date is before the start date.")
         return cleaned
+
+
+class StoredUploadsModelForm(forms.ModelForm):
+    """A model form whose uploaded files are written to the media storage while it validates.
+
+    A storage that refuses the file (the bucket is down or denies the write) then makes an error
+    on the file's field, and the form comes back with everything typed in it, instead of the save
+    failing with a server error half-way. Files are written only once everything else is valid.
+    """
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        from django.db.models import FileField
+
+        from magazine.storage import store_uploads
+
+        names = [f.name for f in self.instance._meta.concrete_fields if isinstance(f, FileField) and f.name in self.fields]
+        for name, message in store_uploads(self.instance, names).items():
+            self.add_error(name, message)

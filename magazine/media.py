@@ -3,7 +3,9 @@
 The Content-Type comes from a short list of the types the site stores, never from a guess, and
 nothing else is ever shown inline: a file that slipped in under another name (``.html``, ``.svg``)
 is handed out as ``application/octet-stream`` with ``Content-Disposition: attachment``, so it
-cannot run as a page of the site's origin. The README's nginx recipe for ``/media/`` does the same.
+cannot run as a page of the site's origin. The README's nginx recipe for ``/media/`` does the same,
+and so do the objects written to an S3 bucket (``magazine/storage.py`` stores each with the
+headers ``stored_headers`` gives).
 """
 
 from __future__ import annotations
@@ -25,6 +27,21 @@ INLINE_TYPES = {
 # Downloaded with their own type: print-edition PDFs.
 DOWNLOAD_TYPES = {".pdf": "application/pdf"}
 OTHER_TYPE = "application/octet-stream"
+# Images are stored under names that change with their content (renditions, uploads).
+IMAGE_CACHE_CONTROL = "public, max-age=2592000"
+
+
+def stored_headers(name: str) -> dict[str, str]:
+    """The Content-Type (and, for anything not an image, the attachment disposition) a stored
+    file is served with, from a fixed list by extension: never a guess, never the uploader's word."""
+    file_name = PurePosixPath(name).name
+    suffix = PurePosixPath(file_name).suffix.lower()
+    if suffix in INLINE_TYPES:
+        return {"Content-Type": INLINE_TYPES[suffix], "Cache-Control": IMAGE_CACHE_CONTROL}
+    return {
+        "Content-Type": DOWNLOAD_TYPES.get(suffix, OTHER_TYPE),
+        "Content-Disposition": content_disposition_header(as_attachment=True, filename=file_name),
+    }
 
 
 def serve_media(request, path: str):
@@ -32,14 +49,12 @@ def serve_media(request, path: str):
     response["X-Content-Type-Options"] = "nosniff"
     if response.status_code != 200:
         return response
-    name = PurePosixPath(path).name
-    suffix = PurePosixPath(name).suffix.lower()
-    if suffix in INLINE_TYPES:
-        response["Content-Type"] = INLINE_TYPES[suffix]
-        response.headers.pop("Content-Disposition", None)
+    headers = stored_headers(path)
+    response["Content-Type"] = headers["Content-Type"]
+    if "Content-Disposition" in headers:
+        response["Content-Disposition"] = headers["Content-Disposition"]
     else:
-        response["Content-Type"] = DOWNLOAD_TYPES.get(suffix, OTHER_TYPE)
-        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+        response.headers.pop("Content-Disposition", None)
     # Drop the encoding the type guess may have added (e.g. gzip for .svgz): the bytes go as stored.
     response.headers.pop("Content-Encoding", None)
     return response

@@ -7,6 +7,7 @@ from django.db.models import F
 
 from magazine.cache import bump_versions
 from magazine.models import Edition, SitePage, SiteSettings
+from magazine.storage import delete_stored_files
 from magazine.validators import count_pdf_pages
 
 
@@ -18,6 +19,21 @@ def edition_save(*, edition: Edition) -> Edition:
     edition.save()
     transaction.on_commit(lambda: bump_versions(("editions", "all")))
     return edition
+
+
+def edition_delete(*, editions) -> int:
+    """Delete editions and, once that is committed, their cover and PDF files."""
+    editions = list(editions)
+    files = [f for edition in editions for f in (edition.cover, edition.pdf) if f]
+    with transaction.atomic():
+        Edition.objects.filter(pk__in=[edition.pk for edition in editions]).delete()
+
+    def after_commit():
+        delete_stored_files(files)
+        bump_versions(("editions", "all"))
+
+    transaction.on_commit(after_commit)
+    return len(editions)
 
 
 def edition_record_download(*, edition: Edition) -> None:

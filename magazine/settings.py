@@ -13,6 +13,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
 from articles.embeds import FRAME_SOURCES as EMBED_FRAME_SOURCES
+from magazine.storage import media_origin, storage_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -228,8 +229,11 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploads and renditions on the local disk, or in an S3-compatible bucket when MEDIA_STORAGE_URL
+# names one (s3://BUCKET?endpoint_url=…&region=…; magazine/storage.py).
+MEDIA_STORAGE_URL = os.environ.get("MEDIA_STORAGE_URL", "")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_from_url(MEDIA_STORAGE_URL),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -369,7 +373,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *filter(None, [media_origin(STORAGES["default"])])],
         "font-src": [SELF],
         "connect-src": [SELF],
         "frame-ancestors": [NONE],
