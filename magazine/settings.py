@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of a request carries its id.
+    "magazine.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "magazine.middleware.PermissionsPolicyMiddleware",
     "magazine.middleware.RejectNulInQueryMiddleware",
@@ -382,11 +384,29 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs: one line per record on stdout, each with the id of the request (or of the request that
+# promised the task) it belongs to (magazine/logs.py). LOG_FORMAT=json for production log
+# collectors (one JSON object per line); text for people at a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in ("json", "text"):
+    # Not ImproperlyConfigured, which manage.py would set aside and carry on without settings.
+    raise ValueError(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "line"}},
+    "filters": {"request_id": {"()": "magazine.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "magazine.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stdout,
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
