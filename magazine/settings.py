@@ -70,8 +70,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every log line of a request carries its id.
+    # First: every log line of a request carries its id, and every response is counted and timed.
     "magazine.middleware.RequestIdMiddleware",
+    "magazine.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "magazine.middleware.PermissionsPolicyMiddleware",
     "magazine.middleware.RejectNulInQueryMiddleware",
@@ -410,4 +411,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+# The Prometheus scrape at /metrics (magazine/metrics.py): a 404 except to a bearer token equal to
+# METRICS_TOKEN, or to a direct connection (no proxy header) from METRICS_ALLOWED_IPS (addresses or
+# networks). Off (404 for everyone) until one is set; `make run` (DEBUG) lets this machine in.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1" if DEBUG else "")
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG or TESTING)
