@@ -151,6 +151,9 @@ class OutboxTask(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    request_id = models.CharField(
+        max_length=128, blank=True, help_text="The request that promised this work; its log lines carry the same id."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -37,6 +37,7 @@ from django.utils.module_loading import import_string
 from django_tasks import task
 from django_tasks.base import Task
 
+from magazine.logs import NO_REQUEST, current_request_id, request_id_context
 from magazine.models import OutboxTask
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,15 @@ def promise(work, *args, key: str = "", run_after: datetime | None = None) -> Ou
     ``run_after`` defers the work (a scheduled send).
     """
     now = timezone.now()
-    row = OutboxTask(task_path=task_path(work), args=list(args), key=key, run_after=run_after or now)
+    # The id of the request (or of the task) making the promise: the work logs under it too.
+    request_id = current_request_id()
+    row = OutboxTask(
+        task_path=task_path(work),
+        args=list(args),
+        key=key,
+        run_after=run_after or now,
+        request_id="" if request_id == NO_REQUEST else request_id,
+    )
     if key:
         try:
             with transaction.atomic():
@@ -153,7 +162,15 @@ def execute(pk: int) -> str:
     if token is None:
         return "skipped"
     row = OutboxTask.objects.get(pk=pk)
-    context_token = _claim.set((pk, token))
+    with request_id_context(row.request_id):
+        return _run(row, token)
+
+
+def _run(row: OutboxTask, token: str) -> str:
+    """Do claimed ``row``'s work, logging under the id of the request that promised it."""
+    started = time.monotonic()
+    logger.info("Promised task %s started (attempt %d)", row.work, row.attempts)
+    context_token = _claim.set((row.pk, token))
     try:
         work = import_string(row.task_path)
         if isinstance(work, Task):
@@ -164,9 +181,10 @@ def execute(pk: int) -> str:
         return _record_failure(row, token, error)
     finally:
         _claim.reset(context_token)
-    OutboxTask.objects.filter(pk=pk, claimed_by=token).update(
+    OutboxTask.objects.filter(pk=row.pk, claimed_by=token).update(
         state=OutboxTask.State.DONE, finished_at=timezone.now(), lease_until=None, last_error=""
     )
+    logger.info("Promised task %s done in %.3f s", row.work, time.monotonic() - started)
     return "done"
 
 

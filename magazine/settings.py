@@ -71,6 +71,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of a request carries its id, and every response is counted and timed.
+    "magazine.middleware.RequestIdMiddleware",
+    "magazine.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "magazine.middleware.PermissionsPolicyMiddleware",
     "magazine.middleware.RejectNulInQueryMiddleware",
@@ -386,12 +389,35 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs: one line per record on stdout, each with the id of the request (or of the request that
+# promised the task) it belongs to (magazine/logs.py). LOG_FORMAT=json for production log
+# collectors (one JSON object per line); text for people at a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in ("json", "text"):
+    # Not ImproperlyConfigured, which manage.py would set aside and carry on without settings.
+    raise ValueError(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "line"}},
+    "filters": {"request_id": {"()": "magazine.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "magazine.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stdout,
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+# The Prometheus scrape at /metrics (magazine/metrics.py): a 404 except to a bearer token equal to
+# METRICS_TOKEN, or to a direct connection (no proxy header) from METRICS_ALLOWED_IPS (addresses or
+# networks). Off (404 for everyone) until one is set; `make run` (DEBUG) lets this machine in.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1" if DEBUG else "")
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG or TESTING)
