@@ -106,9 +106,13 @@ class TopicAdmin(admin.ModelAdmin):
         services.taxonomy_term_save(term=obj, changed=form.changed_data)
 
 
+class AuthorAdminForm(SlugFromNameForm, StoredUploadsModelForm):
+    """A slug made from the name when left empty; the photo stored only once the rest is valid."""
+
+
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
-    form = SlugFromNameForm
+    form = AuthorAdminForm
     list_display = ["name", "name_zh", "slug", "user", "article_count"]
     list_select_related = ["user"]
     list_filter = [("user", admin.EmptyFieldListFilter)]
@@ -117,7 +121,6 @@ class AuthorAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
     formfield_overrides = IMAGE_UPLOADS
-    form = StoredUploadsModelForm
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_article_count=Count("bylines"))

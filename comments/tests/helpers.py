@@ -35,27 +35,33 @@ def links_in_last_mail(to: str) -> dict[str, str]:
     return found
 
 
+# The data migrations that make staff groups, their grants and the rows every site starts with,
+# in the order they run.
+DATA_MIGRATIONS = [
+    ("articles.migrations.0002_staff_groups", "create_groups"),
+    ("articles.migrations.0005_editor_permissions", "grant"),
+    ("articles.migrations.0010_article_notes", "grant"),
+    ("comments.migrations.0002_moderator_group_and_policy", "forwards"),
+    ("newsletter.migrations.0002_manager_group_and_weekly_list", "forwards"),
+    ("newsletter.migrations.0003_subscriber_lift_suppression", "forwards"),
+    ("magazine.migrations.0005_sitepage", "create_pages"),
+    ("magazine.migrations.0005_sitepage", "let_editors_edit_pages"),
+]
+
+
 def ensure_staff_groups() -> None:
-    """Put back the groups and the policy row the data migrations made, if a transactional
-    test on the same worker flushed them."""
+    """Put back the groups, grants and starting rows the data migrations made, if a transactional
+    test on the same worker flushed them: each data migration runs again (they are idempotent)."""
     from importlib import import_module
 
     from django.apps import apps
     from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Group, Permission
+    from django.contrib.auth.models import Group
 
     if Group.objects.filter(name="Moderator").exists():
         return
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
-    staff = import_module("articles.migrations.0002_staff_groups").GROUPS
-    ours = import_module("comments.migrations.0002_moderator_group_and_policy")
-    wanted = {**staff, "Moderator": ours.MODERATOR}
-    wanted["Editor"] = [*wanted["Editor"], *ours.EDITOR_EXTRA]
-    for name, codes in wanted.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in codes:
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    from comments.models import CommentPolicy
-
-    CommentPolicy.objects.get_or_create(pk=1)
+    for module, function in DATA_MIGRATIONS:
+        # None for the schema editor: these functions only read and write rows.
+        getattr(import_module(module), function)(apps, None)
