@@ -45,6 +45,7 @@ from django.middleware.csrf import get_token
 from django.urls import Resolver404, resolve
 from django.utils.http import http_date
 
+from magazine import edge
 from magazine.cache import cache_versions
 
 logger = logging.getLogger(__name__)
@@ -236,7 +237,8 @@ def parameters_read(request) -> frozenset[str]:
 def csrf_placeholder(request) -> dict:
     """Context processor: on a page rendered for the cache, forms get a marker for the token."""
     if is_rendering_for_cache(request):
-        return {"csrf_token": CSRF_MARKER}
+        # With an edge cache the stored page leaves the token empty and edge.js fills it.
+        return {"csrf_token": CSRF_MARKER, "edge_csrf": edge.enabled()}
     return {}
 
 
@@ -376,15 +378,35 @@ class PageCacheMiddleware:
     def _finish(self, request, response, entry, outcome: str):
         response["ETag"] = entry["etag"]
         response["Last-Modified"] = http_date(entry["created"])
-        response["Cache-Control"] = "private, no-cache"
         response["X-Page-Cache"] = outcome
+        if self._edge_cacheable(request) and edge.mark_cacheable(
+            response, deps=entry["deps"], expires=entry["expires"]
+        ):
+            # The same page for every reader: no token in it (static/js/edge.js fetches one).
+            self._fill_csrf(request, response, token="")
+            return response
+        response["Cache-Control"] = "private, no-cache"
         self._fill_csrf(request, response)
         return response
 
     @staticmethod
-    def _fill_csrf(request, response) -> None:
+    def _edge_cacheable(request) -> bool:
+        """A shared cache may keep this response: the edge is on, and nothing of this reader's is
+        in it or set by it (no cookie, no CSRF token asked for while it rendered)."""
+        if not edge.enabled() or request.COOKIES.keys() - {settings.CSRF_COOKIE_NAME}:
+            return False
+        # Only the one spelling of the address: a shared cache keys by the whole URL, and other
+        # parameters (?utm_source=…, ?x=random) would each be an entry of their own.
+        if set(request.GET) - set(QUERY_KEYS.get(_url_name(request), ())):
+            return False
+        return not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+
+    @staticmethod
+    def _fill_csrf(request, response, token: str | None = None) -> None:
         marker = CSRF_MARKER.encode()
         if marker in response.content:
-            response.content = response.content.replace(marker, get_token(request).encode())
+            if token is None:
+                token = get_token(request)
+            response.content = response.content.replace(marker, token.encode())
             if response.has_header("Content-Length"):
                 response["Content-Length"] = str(len(response.content))
