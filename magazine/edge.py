@@ -14,7 +14,9 @@ backoff when an edge does not answer. The save never waits on the edge.
 
 A page the edge keeps is the same for every reader, so it carries no reader's CSRF token: the
 token's place is left empty and ``static/js/edge.js`` fills every empty token from
-``/edge/csrf/`` (never cached; it sets the reader's CSRF cookie). A form posted without a token
+``/edge/csrf/`` (never cached; it sets the reader's CSRF cookie). The same request does what a
+page cache hit does besides answering (``on_serve``: counting an article's view), since a page
+the edge serves never reaches Django. A form posted without a token
 (no JavaScript) gets ``csrf_failure``: the form's fields again, with a valid token, and one
 button to send them, so nothing typed is lost.
 """
@@ -28,6 +30,7 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
+from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponseForbidden, JsonResponse
@@ -137,9 +140,28 @@ def purge_keys(keys: list[str]) -> None:
 # --- CSRF tokens for pages the edge keeps ------------------------------------------------------
 
 
+class ServedPageForm(forms.Form):
+    """Which page the browser shows: its path and query, as ``location`` gives them."""
+
+    path = forms.CharField(max_length=2000, required=False)
+
+    def clean_path(self) -> tuple[str, str]:
+        value = self.cleaned_data["path"]
+        if not value.startswith("/") or value.startswith("//"):
+            return "", ""
+        path, _, query = value.partition("?")
+        return path, query
+
+
 @never_cache
 def csrf_token(request):
-    """The reader's CSRF token (and cookie) for the forms of a page the edge served."""
+    """For a page the edge served: the reader's CSRF token (and cookie) for its forms, and what
+    serving it from the page cache would have done (counting a view of an article)."""
+    form = ServedPageForm(request.GET)
+    if form.is_valid() and form.cleaned_data["path"][0]:
+        from magazine.pagecache import serve_effects  # pagecache imports this module
+
+        serve_effects(request, *form.cleaned_data["path"])
     return JsonResponse({"token": get_token(request)})
 
 

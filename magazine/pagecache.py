@@ -32,6 +32,7 @@ entry made before it may be served: a page can never miss an article whose time 
 from __future__ import annotations
 
 import contextvars
+import copy
 import hashlib
 import logging
 import re
@@ -297,6 +298,22 @@ def _reads_within_key(request, reads: set[str]) -> bool:
     return not outside
 
 
+def serve_effects(request, path: str, query: str = "") -> bool:
+    """Do what serving the stored page at ``path?query`` does besides answering (``on_serve``:
+    counting a view), for a page an edge cache served; False when no such page is stored."""
+    page = copy.copy(request)
+    page.method, page.path, page.path_info = "GET", path, path
+    page.GET = QueryDict(query)
+    if _url_name(page) not in CACHEABLE or _query_params(page, _url_name(page)) is None:
+        return False
+    entry = cache.get(cache_key(page))
+    if entry is None:
+        return False
+    for function_path, args in entry["on_serve"]:
+        _call(function_path, request, args)
+    return True
+
+
 def _call(function_path: str, request, args) -> None:
     module, _, name = function_path.rpartition(".")
     getattr(import_module(module), name)(request, *args)
@@ -314,8 +331,12 @@ class PageCacheMiddleware:
         key = cache_key(request)
         entry = cache.get(key)
         if entry is not None and self._fresh(entry):
-            for function_path, args in entry["on_serve"]:
-                _call(function_path, request, args)
+            # A page the edge may keep counts its views from the reader's browser instead
+            # (edge.js asks /edge/csrf/, which calls serve_effects): counted here, a view the
+            # edge served would be missed and one it fetched counted twice.
+            if not (self._edge_cacheable(request) and edge.edge_seconds(entry["expires"]) > 0):
+                for function_path, args in entry["on_serve"]:
+                    _call(function_path, request, args)
             return self._finish(request, self._response(entry), entry, "hit")
         render = _Render()
         token = _current.set(render)

@@ -467,3 +467,23 @@ def test_host_forwarded_headers_and_unknown_queries_do_not_poison_other_readers(
     assert headers["X-Cache"] == "HIT", "tracking parameters are dropped: the one entry serves"
     status, headers, html = fetch(site, path)
     assert headers["X-Cache"] == "HIT" and "evil" not in html
+
+
+@pytest.mark.django_db
+def test_views_of_edge_served_articles_are_counted_once_from_the_browser(client, edge_on):
+    from articles import page_views
+
+    article = ArticleFactory()
+    url = article.get_absolute_url()
+    browser = {"HTTP_USER_AGENT": "Mozilla/5.0 (iPhone) Safari"}
+    client.get(url, **browser)  # rendered: the view counts itself
+    client.get(url, **browser)  # a page cache hit the edge may keep: the browser will count it
+    assert page_views.pending([timezone.localdate()]).get((article.pk, timezone.localdate())) == 1
+    response = client.get("/edge/csrf/", {"path": url}, **browser)
+    assert response.status_code == 200 and response.json()["token"]
+    assert page_views.pending([timezone.localdate()]).get((article.pk, timezone.localdate())) == 2
+    for odd in ("//evil.example/x", "no-slash", "/no/such/page/", "x" * 3000, url + "?comments_page=01"):
+        assert client.get("/edge/csrf/", {"path": odd}, **browser).status_code == 200
+    assert page_views.pending([timezone.localdate()]).get((article.pk, timezone.localdate())) == 2
+    client.get(url + "?utm_source=x", **browser)  # not edge-cacheable: counted by the site itself
+    assert page_views.pending([timezone.localdate()]).get((article.pk, timezone.localdate())) == 3
