@@ -25,6 +25,14 @@ What one run does:
    bounded Python generator (threads, keep-alive http.client). Prints requests per second,
    p50/p95/p99 latency and each figure as a ratio of the floor.
 
+5. Through the edge: when ``varnishd`` is installed, a third server (page cache on,
+   ``EDGE_MAX_AGE``) runs behind ``deploy/varnish/default.vcl`` in a varnishd of this run's
+   own; the floor is measured on that server directly (a bare Django view through gunicorn)
+   and the warm home, article and region pages through Varnish, in the same run. With
+   REDIS_URL it then publishes a new story in the region under load on the region page and
+   prints how long until Varnish serves it (the purge is sent by the publishing process right
+   after the commit, as a worker would).
+
 DATABASE_URL and REDIS_URL are passed to the servers: with REDIS_URL the page cache, the
 site's caches and the session cache live in Redis, under a key prefix of this run's own,
 deleted at the end (sessions themselves are database rows). The in-process query counts always use the local-memory cache. Nothing here asserts a
@@ -244,6 +252,7 @@ def main() -> int:
     parser.add_argument("--skip-seed", action="store_true", help="reuse the database a --keep run left")
     parser.add_argument("--keep", action="store_true", help="keep the database and the work folder")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    parser.add_argument("--no-edge", action="store_true", help="skip the cases through Varnish")
     parser.add_argument("--load", help=argparse.SUPPRESS)  # internal: the Python load generator
     options = parser.parse_args()
 
@@ -340,6 +349,11 @@ def main() -> int:
             server.wait_healthy()
             results += _measure(server, mode, urls, options, wrk_script)
             server.stop()
+        varnishd = shutil.which("varnishd") or next((p for p in ("/usr/sbin/varnishd",) if Path(p).exists()), None)
+        if varnishd and not options.no_edge:
+            results += _measure_edge(varnishd, env, prefix, urls, options, wrk_script, workdir, servers, redis_url)
+        elif not options.no_edge:
+            print("edge: varnishd is not installed (apt-get install varnish varnish-modules): not measured.")
         _print_load(results, options, wrk_script is not None, load_average_before)
         if any(result["errors"] or not result["requests"] for result in results):
             print("Some pages answered errors or no request completed: see above.")
@@ -532,6 +546,143 @@ def _measure(server: Server, mode: str, urls, options, wrk_script) -> list[dict]
         results.append({"mode": mode, "page": name, "path": path, "bytes": len(body), "cache": cache_state,
                         "first": first, **figures})
     return results
+
+
+class Varnish:
+    """varnishd of this run's own in front of ``backend``, with the shipped VCL."""
+
+    def __init__(self, varnishd: str, backend: Server, workdir: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        vcl = (ROOT / "deploy/varnish/default.vcl").read_text()
+        vcl = vcl.replace("SITE_HOST", f"127.0.0.1:{self.port}").replace('.port = "8000";', f'.port = "{backend.port}";')
+        (workdir / "site.vcl").write_text(vcl)
+        self.log = open(workdir / "varnishd.log", "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [varnishd, "-F", "-j", "none", "-T", "none", "-n", str(workdir / "varnish"),
+             "-a", f"127.0.0.1:{self.port}", "-f", str(workdir / "site.vcl"), "-s", "malloc,256m"],
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"varnishd exited with {self.process.returncode}; see {self.log.name}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("varnishd did not listen in 30 s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        self.log.close()
+
+
+def _measure_edge(varnishd, env, prefix, urls, options, wrk_script, workdir, servers, redis_url) -> list[dict]:
+    """The floor on the server itself, then the warm pages through Varnish, in the same run."""
+    edge_port = free_port()  # the purge address is known before Varnish starts
+    server = Server(
+        name="edge",
+        env={**env, "PAGE_CACHE_ENABLED": "1", "EDGE_MAX_AGE": "600", "CACHE_KEY_PREFIX": f"{prefix}-edge",
+             "ALLOWED_HOSTS": "127.0.0.1,localhost", "EDGE_PURGE_URLS": f"http://127.0.0.1:{edge_port}/"},
+        workers=options.workers,
+        logdir=workdir,
+    )
+    servers.append(server)
+    server.wait_healthy()
+    varnish = None
+    results = []
+    try:
+        varnish = Varnish(varnishd, server, workdir)
+        results += _measure(server, "edge", [], options, wrk_script)  # the floor, on gunicorn itself
+        for name, path in urls:
+            if name == "search":
+                continue
+            status, headers, body = fetch(varnish.base + path)
+            fetch(varnish.base + path)
+            status, headers, body = fetch(varnish.base + path)
+            state = headers.get("X-Cache", "-")
+            _warm_up(varnish, path, options.warmup)
+            figures = drive(varnish.base + path, duration=options.duration, connections=options.connections,
+                            wrk_script=wrk_script)
+            results.append({"mode": "edge", "page": name, "path": path, "bytes": len(body), "cache": f"varnish {state}",
+                            "first": 0.0, **figures})
+        region = next(path for name, path in urls if name == "region")
+        if redis_url:
+            _publish_under_load(varnish, server, env, prefix, region, options, wrk_script)
+        else:
+            print("edge publish: needs REDIS_URL (the servers' page caches must be shared with the publisher)")
+    finally:
+        if varnish is not None:
+            varnish.stop()
+        server.stop()
+    return results
+
+
+PUBLISH_SCRIPT = """
+import time
+from django.db import transaction
+from articles.models import Article, Region
+from articles.services import article_publish
+from articles.tests.factories import ArticleFactory
+from django.contrib.auth import get_user_model
+from magazine import outbox
+region = Region.objects.get(slug={slug!r})
+editor = get_user_model().objects.filter(is_superuser=True).first() or get_user_model().objects.create_superuser("bench-edge", "b@example.com", "x")
+draft = ArticleFactory(region=region, draft=True, title={title!r})
+print("PUBLISH-AT", time.time(), flush=True)
+with transaction.atomic():
+    article_publish(article=draft, by=editor)
+outbox.sweep(grace_seconds=0)  # what the worker does with the purge it is rung for
+print("PURGED-AT", time.time(), flush=True)
+"""
+
+
+def _publish_under_load(varnish, server, env, prefix, region_path, options, wrk_script) -> None:
+    """Publish a story in the region while the region page is under load through Varnish; print how
+    long until a reader of that page sees it."""
+    title = f"Bench edge story {uuid.uuid4().hex[:8]}"
+    slug = region_path.rstrip("/").rsplit("/", 1)[-1]
+    load = threading.Thread(
+        target=drive, args=(varnish.base + region_path,),
+        kwargs={"duration": 6, "connections": options.connections, "wrk_script": wrk_script}, daemon=True,
+    )
+    load.start()
+    time.sleep(1.5)
+    publisher = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "-c", PUBLISH_SCRIPT.format(slug=slug, title=title)],
+        cwd=ROOT, env={**server_env(env, prefix), "EDGE_PURGE_URLS": varnish.base + "/", "TESTING": "0"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    published_at = None
+    for line in publisher.stdout:
+        if line.startswith("PUBLISH-AT "):
+            published_at = float(line.split()[1])
+            break
+    seen_at = None
+    deadline = time.monotonic() + 30
+    while published_at is not None and time.monotonic() < deadline:
+        _, headers, body = fetch(varnish.base + region_path)
+        if title.encode() in body:
+            seen_at = time.time()
+            break
+        time.sleep(0.01)
+    rest = publisher.communicate(timeout=60)[0]
+    load.join(timeout=30)
+    if seen_at is None:
+        print(f"edge publish: the new story did not appear through Varnish within 30 s\n{rest[-2000:]}")
+    else:
+        purged = next((float(line.split()[1]) for line in rest.splitlines() if line.startswith("PURGED-AT ")), None)
+        sent = f"; the purge had been sent {purged - published_at:.3f} s after it began" if purged else ""
+        print(f"edge publish under load: the new story was served by Varnish {seen_at - published_at:.3f} s "
+              f"after the publish began (commit, purge, re-render included{sent})")
+
+
+def server_env(env: dict, prefix: str) -> dict:
+    return {**env, "PAGE_CACHE_ENABLED": "1", "CACHE_KEY_PREFIX": f"{prefix}-edge"}
 
 
 def _print_load(results: list[dict], options, used_wrk: bool, load_before) -> None:

@@ -13,6 +13,8 @@ answers again, which moves every version on in every process at once.
 
 from django.core.cache import cache
 
+from magazine import edge
+
 EPOCH_STEP = 10**12
 _EPOCH_KEY = "v:epoch:all"
 # Per cache server: how many of its outages this process has answered with an epoch bump.
@@ -38,6 +40,8 @@ def _settle_outages() -> None:
             cache.add(_EPOCH_KEY, 2, timeout=None)
     if health.available and health.outages == outages:
         _outages_settled[health] = outages
+    # Purges of that time never happened either: the edge forgets everything.
+    edge.purge_everything_later()
 
 
 def cache_version(namespace: str, ident="all") -> int:
@@ -58,7 +62,10 @@ def cache_versions(*pairs) -> list[int]:
 
 
 def bump_versions(*pairs) -> None:
+    """New versions for ``pairs``; pages cached under the old ones, here and at the edge, are
+    stale at once (the edge's purge is promised with the write and sent after its commit)."""
     _settle_outages()
+    edge.purge_later(pairs)
     for namespace, ident in pairs:
         key = _key(namespace, ident)
         if cache.add(key, 2, timeout=None):

@@ -32,6 +32,7 @@ entry made before it may be served: a page can never miss an article whose time 
 from __future__ import annotations
 
 import contextvars
+import copy
 import hashlib
 import logging
 import re
@@ -45,6 +46,7 @@ from django.middleware.csrf import get_token
 from django.urls import Resolver404, resolve
 from django.utils.http import http_date
 
+from magazine import edge
 from magazine.cache import cache_versions
 
 logger = logging.getLogger(__name__)
@@ -236,7 +238,8 @@ def parameters_read(request) -> frozenset[str]:
 def csrf_placeholder(request) -> dict:
     """Context processor: on a page rendered for the cache, forms get a marker for the token."""
     if is_rendering_for_cache(request):
-        return {"csrf_token": CSRF_MARKER}
+        # With an edge cache the stored page leaves the token empty and edge.js fills it.
+        return {"csrf_token": CSRF_MARKER, "edge_csrf": edge.enabled()}
     return {}
 
 
@@ -295,6 +298,22 @@ def _reads_within_key(request, reads: set[str]) -> bool:
     return not outside
 
 
+def serve_effects(request, path: str, query: str = "") -> bool:
+    """Do what serving the stored page at ``path?query`` does besides answering (``on_serve``:
+    counting a view), for a page an edge cache served; False when no such page is stored."""
+    page = copy.copy(request)
+    page.method, page.path, page.path_info = "GET", path, path
+    page.GET = QueryDict(query)
+    if _url_name(page) not in CACHEABLE or _query_params(page, _url_name(page)) is None:
+        return False
+    entry = cache.get(cache_key(page))
+    if entry is None:
+        return False
+    for function_path, args in entry["on_serve"]:
+        _call(function_path, request, args)
+    return True
+
+
 def _call(function_path: str, request, args) -> None:
     module, _, name = function_path.rpartition(".")
     getattr(import_module(module), name)(request, *args)
@@ -312,8 +331,12 @@ class PageCacheMiddleware:
         key = cache_key(request)
         entry = cache.get(key)
         if entry is not None and self._fresh(entry):
-            for function_path, args in entry["on_serve"]:
-                _call(function_path, request, args)
+            # A page the edge may keep counts its views from the reader's browser instead
+            # (edge.js asks /edge/csrf/, which calls serve_effects): counted here, a view the
+            # edge served would be missed and one it fetched counted twice.
+            if not (self._edge_cacheable(request) and edge.edge_seconds(entry["expires"]) > 0):
+                for function_path, args in entry["on_serve"]:
+                    _call(function_path, request, args)
             return self._finish(request, self._response(entry), entry, "hit")
         render = _Render()
         token = _current.set(render)
@@ -376,15 +399,35 @@ class PageCacheMiddleware:
     def _finish(self, request, response, entry, outcome: str):
         response["ETag"] = entry["etag"]
         response["Last-Modified"] = http_date(entry["created"])
-        response["Cache-Control"] = "private, no-cache"
         response["X-Page-Cache"] = outcome
+        if self._edge_cacheable(request) and edge.mark_cacheable(
+            response, deps=entry["deps"], expires=entry["expires"]
+        ):
+            # The same page for every reader: no token in it (static/js/edge.js fetches one).
+            self._fill_csrf(request, response, token="")
+            return response
+        response["Cache-Control"] = "private, no-cache"
         self._fill_csrf(request, response)
         return response
 
     @staticmethod
-    def _fill_csrf(request, response) -> None:
+    def _edge_cacheable(request) -> bool:
+        """A shared cache may keep this response: the edge is on, and nothing of this reader's is
+        in it or set by it (no cookie, no CSRF token asked for while it rendered)."""
+        if not edge.enabled() or request.COOKIES.keys() - {settings.CSRF_COOKIE_NAME}:
+            return False
+        # Only the one spelling of the address: a shared cache keys by the whole URL, and other
+        # parameters (?utm_source=…, ?x=random) would each be an entry of their own.
+        if set(request.GET) - set(QUERY_KEYS.get(_url_name(request), ())):
+            return False
+        return not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+
+    @staticmethod
+    def _fill_csrf(request, response, token: str | None = None) -> None:
         marker = CSRF_MARKER.encode()
         if marker in response.content:
-            response.content = response.content.replace(marker, get_token(request).encode())
+            if token is None:
+                token = get_token(request)
+            response.content = response.content.replace(marker, token.encode())
             if response.has_header("Content-Length"):
                 response["Content-Length"] = str(len(response.content))

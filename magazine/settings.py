@@ -292,6 +292,14 @@ PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", not TESTING)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 # /bench/floor/ (a view returning a fixed string) exists only with BENCH_FLOOR=1, for bench/pages.
 BENCH_FLOOR = env_bool("BENCH_FLOOR")
+# An edge cache (Varnish + xkey, deploy/varnish/) in front (magazine/edge.py): pages the page cache
+# stores say "public, s-maxage=EDGE_MAX_AGE" with their keys (0: off, pages stay private); every
+# write purges its keys at each of EDGE_PURGE_URLS (e.g. http://127.0.0.1:6081/), retried by the outbox.
+EDGE_MAX_AGE = int(os.environ.get("EDGE_MAX_AGE", "0"))
+EDGE_PURGE_URLS = env_list("EDGE_PURGE_URLS")
+EDGE_PURGE_TIMEOUT = float(os.environ.get("EDGE_PURGE_TIMEOUT", "3"))
+# A form posted without its CSRF token (an edge-served page read without JavaScript) is offered again.
+CSRF_FAILURE_VIEW = "magazine.edge.csrf_failure"
 
 # --- Reader comments (comments/). The client IP is REMOTE_ADDR: a reverse proxy in front of
 # the site must set it to the reader's address (e.g. uWSGI/gunicorn behind nginx with

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 
 from articles.sitemaps import NewsSitemap
 from articles.sitemaps import sitemaps as article_sitemaps
-from magazine import metrics, views
+from magazine import edge, metrics, views
 from magazine.media import serve_media
 from magazine.sitemaps import SitePageSitemap
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # The Prometheus scrape; a 404 to anyone not let in by METRICS_TOKEN or METRICS_ALLOWED_IPS.
     path("metrics", metrics.metrics_endpoint, name="metrics"),
+    path("edge/csrf/", edge.csrf_token, name="edge_csrf"),
     path("wechat-qr.svg", views.wechat_qr, name="wechat_qr"),
     path("magazine/", views.edition_archive, name="edition_archive"),
     re_path(r"^magazine/(?P<city>[-\w]+)/(?P<month>[0-9]{4}-[0-9]{2})/$", views.edition_detail, name="edition"),
