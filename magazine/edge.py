@@ -104,6 +104,10 @@ def purge_everything_later() -> None:
 
 
 def _count(key: str) -> None:
+    from magazine import metrics
+
+    # Prometheus (the /metrics scrape), and a shared cache count any process can read.
+    (metrics.PURGES_FAILED if key == FAILED_COUNTER else metrics.PURGES_SENT).inc()
     try:
         if not cache.add(key, 1, timeout=None):
             cache.incr(key)

@@ -138,6 +138,39 @@ def test_purge_counters_are_exported_for_the_edge_purge(client):
     assert value(after, "magazine_edge_purges_failed_total") - value(before, "magazine_edge_purges_failed_total") == 1
 
 
+def test_a_purge_with_the_edge_down_counts_as_failed_and_one_accepted_as_sent(client, settings):
+    import http.server
+    import socket
+    import threading
+
+    from magazine import edge
+
+    with socket.socket() as probe:  # a port nothing listens on: the edge is down
+        probe.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    settings.EDGE_PURGE_URLS = [down]
+    before = scrape(client)
+    with pytest.raises(edge.PurgeFailed):
+        edge.purge_keys(["article-1"])
+
+    class Edge(http.server.BaseHTTPRequestHandler):
+        def do_PURGE(self):  # noqa: N802 — the method's name is the HTTP verb
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Edge)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    settings.EDGE_PURGE_URLS = [f"http://127.0.0.1:{server.server_port}/"]
+    edge.purge_keys(["article-1"])
+    server.server_close()
+    after = scrape(client)
+    assert value(after, "magazine_edge_purges_failed_total") - value(before, "magazine_edge_purges_failed_total") == 1
+    assert value(after, "magazine_edge_purges_sent_total") - value(before, "magazine_edge_purges_sent_total") == 1
+
+
 def test_the_middleware_makes_no_query(rf: RequestFactory, django_assert_num_queries):
     chain = RequestIdMiddleware(RequestMetricsMiddleware(lambda request: HttpResponse("ok")))
     with django_assert_num_queries(0):
