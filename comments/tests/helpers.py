@@ -57,9 +57,15 @@ def ensure_staff_groups() -> None:
     from django.apps import apps
     from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group
+    from django.contrib.contenttypes.models import ContentType
 
-    if Group.objects.filter(name="Moderator").exists():
+    from newsletter.models import Newsletter
+
+    wanted = {"Writer", "Editor", "Moderator", "Newsletter manager"}
+    if set(Group.objects.filter(name__in=wanted).values_list("name", flat=True)) == wanted and Newsletter.objects.exists():
         return
+    # Content types made again under new ids after a flush: ids cached in this process are stale.
+    ContentType.objects.clear_cache()
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     for module, function in DATA_MIGRATIONS:
