@@ -303,7 +303,10 @@ def front_page(
     """
     since = _read_window_start(MOST_READ_DAYS)
     versions = cache_versions(("articles", "all"), ("most_read", "all"), ("taxonomy", "all"))
-    key = f"front:{secondary}:{region_per}:{topic_per}:{most_read_limit}:{since:%Y%m%d}:" + ":".join(map(str, versions))
+    # The next scheduled publish is part of the key: once its time comes (by this process's clock,
+    # whatever the cache server's expiry says) the key moves on and the story is on the page.
+    upcoming = int(next_scheduled_publish() or 0)
+    key = f"front:{secondary}:{region_per}:{topic_per}:{most_read_limit}:{since:%Y%m%d}:{upcoming}:" + ":".join(map(str, versions))
     found = cache.get(key)
     if found is None:
         found = _build_front_page(secondary, region_per, topic_per, most_read_limit)

@@ -413,8 +413,12 @@ def test_staff_posts_and_readers_tokens_pass_through_and_nothing_personal_is_cac
     site = edge_site
     article = ArticleFactory(featured=False, title="Night markets return")
     path = article.get_absolute_url()
-    fetch(site, path)
-    assert fetch(site, path)[1]["X-Cache"] == "HIT"
+    first = fetch(site, path)[1]
+    again = fetch(site, path)[1]
+    assert again["X-Cache"] == "HIT"
+    # A hit does not hand the first reader's request id to the next; the scrape is not served here.
+    assert again["X-Request-ID"] != first["X-Request-ID"] and again["X-Request-ID"].startswith("varnish-")
+    assert fetch(site, "/metrics")[0] == 404
     hits = site.backend_hits(path)
     status, headers, _ = fetch(site, path, headers={"Cookie": "sessionid=someone"})
     assert headers["X-Cache"] == "PASS" and site.backend_hits(path, at_least=hits + 1) == hits + 1, "a session goes to Django"

@@ -44,6 +44,11 @@ sub vcl_recv {
     }
     set req.http.host = "SITE_HOST";
 
+    # The Prometheus scrape is for the scraper on the app servers themselves, never the edge.
+    if (req.url ~ "^/metrics") {
+        return (synth(404, "Not Found"));
+    }
+
     # Proxy headers a reader could send are not trusted and not part of any key. A TLS
     # terminator in front sets X-Forwarded-Proto; it is normalised and hashed (vcl_hash).
     unset req.http.X-Forwarded-Host;
@@ -125,6 +130,9 @@ sub vcl_deliver {
         set resp.http.X-Cache = "PASS";
     } elsif (obj.hits > 0) {
         set resp.http.X-Cache = "HIT";
+        # The stored copy carries the request id of the reader who filled it: each reader gets
+        # the edge's own id for this delivery instead.
+        set resp.http.X-Request-ID = "varnish-" + req.xid;
     } else {
         set resp.http.X-Cache = "MISS";
     }
